@@ -1,0 +1,1 @@
+// The language: lexer, parser, AST, diagnostics, evaluator.
