@@ -1,0 +1,168 @@
+/// One gradient rule per primitive op, written with the same differentiable operations as
+/// the forward pass. The backward pass normally calls a rule with detached inputs, so it
+/// costs only its kernels; with `createGraph` the inputs are attached and the rule's own
+/// operations are recorded, which gives higher derivatives for free.
+
+extension Variable {
+  /// A constant mask computed from values (masks carry no gradient).
+  private static func mask(_ t: Tensor) -> Variable { Variable(t) }
+
+  /// The gradients of `op`'s inputs given the output `y` and its gradient `g`.
+  /// `needs[i]` says whether input i wants one; a nil entry means zero.
+  static func gradients(
+    of op: Op, inputs x: [Variable], output y: Variable, gradient g: Variable, needs: [Bool]
+  ) throws(TensorError) -> [Variable?] {
+    switch op {
+    case .leaf, .constant:
+      return []
+
+    case .unary(let f):
+      let a = x[0]
+      switch f {
+      case .negate: return [-g]
+      case .exp: return [try g * y]
+      case .log: return [try g / a]
+      case .sin: return [try g * cos(a)]
+      case .cos: return [-(try g * sin(a))]
+      case .tan: return [try g * (1 + y * y)]
+      case .tanh: return [try g * (1 - y * y)]
+      case .sigmoid: return [try g * (y * (1 - y))]
+      case .relu: return [try g * mask(a.value.map(.positive))]
+      case .sqrt: return [try g / (2 * y)]
+      case .abs: return [try g * mask(a.value.map(.sign))]
+      case .square: return [try g * (2 * a)]
+      case .reciprocal: return [-(try g * (y * y))]
+      case .sign, .positive, .nonzero, .finiteOrZero: return [nil]
+      }
+
+    case .binary(let f):
+      let (a, b) = (x[0], x[1])
+      // Every binary op broadcasts, so every contribution is summed back to its input's shape.
+      func reduced(_ v: Variable?, _ i: Int) throws(TensorError) -> Variable? {
+        guard needs[i], let v else { return nil }
+        return try sumToShape(v, x[i].shape)
+      }
+      switch f {
+      case .add:
+        return [try reduced(g, 0), try reduced(g, 1)]
+      case .subtract:
+        return [try reduced(g, 0), try reduced(-g, 1)]
+      case .multiply:
+        return [try reduced(needs[0] ? g * b : nil, 0), try reduced(needs[1] ? g * a : nil, 1)]
+      case .divide:
+        return [
+          try reduced(needs[0] ? g / b : nil, 0),
+          try reduced(needs[1] ? -(try g * y / b) : nil, 1),
+        ]
+      case .power:
+        // d(a^b)/da = b·a^(b−1); d(a^b)/db = a^b·log(a), taken as 0 where a = 0.
+        let da = needs[0] ? try g * (b * pow(a, b - 1)) : nil
+        var db: Variable? = nil
+        if needs[1] {
+          let zero = mask(a.value.map(.nonzero))
+          let safeLog = try select(zero, log(select(zero, a, 1)), 0)
+          db = try g * (y * safeLog)
+        }
+        return [try reduced(da, 0), try reduced(db, 1)]
+      case .maximum, .minimum:
+        // Ties share the gradient equally.
+        let share = mask(
+          f == .maximum
+            ? try a.value.combined(.maximumShare, with: b.value)
+            : try b.value.combined(.maximumShare, with: a.value))
+        return [
+          try reduced(needs[0] ? g * share : nil, 0),
+          try reduced(needs[1] ? g * (1 - share) : nil, 1),
+        ]
+      case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual, .maximumShare:
+        return [nil, nil]
+      }
+
+    case .reduce(let r, let axes, let keepDims):
+      let a = x[0]
+      let keptShape = Tensor.reducedShape(a.shape, axes: axes, keepDims: true)
+      let gk = try reshape(g, keptShape)
+      switch r {
+      case .sum:
+        return [try broadcast(gk, to: a.shape)]
+      case .mean:
+        let n = Double(axes.reduce(1) { $0 * a.shape[$1] })
+        return [try broadcast(gk / Variable(Tensor(n)), to: a.shape)]
+      case .max, .min:
+        let yk = try y.value.reshaped(to: keptShape)
+        let hits = try a.value.combined(.equal, with: yk)
+        let count = try hits.reduce(.sum, axes: axes, keepDims: true)
+        let share = try hits.combined(.divide, with: count)
+        _ = keepDims
+        return [try broadcast(gk, to: a.shape) * mask(share)]
+      }
+
+    case .reshape:
+      return [try reshape(g, x[0].shape)]
+    case .transpose(let perm):
+      return [try transpose(g, Tensor.inversePermutation(perm))]
+    case .broadcast:
+      return [try sumToShape(g, x[0].shape)]
+    case .sumToShape:
+      return [try broadcast(g, to: x[0].shape)]
+    case .index(let view):
+      return [indexAdjoint(g, view, shape: x[0].shape)]
+    case .indexAdjoint(let view):
+      return [indexed(g, view)]
+
+    case .concat(let axis):
+      var start = 0
+      var result: [Variable?] = []
+      for (i, input) in x.enumerated() {
+        let size = input.shape[axis]
+        if needs[i] {
+          var items = [TensorIndex](repeating: .slice(start: nil, stop: nil, step: nil), count: axis)
+          items.append(.slice(start: start, stop: start + size, step: 1))
+          result.append(try index(g, items))
+        } else {
+          result.append(nil)
+        }
+        start += size
+      }
+      return result
+
+    case .matmul:
+      let (a, b) = (x[0], x[1])
+      let (pa, pb, _) = try Tensor.matmulShapes(a.shape, b.shape)
+      // Work in the promoted (≥ 2-d) shapes, where the output is (…, m, n).
+      var outShape = try broadcastShapes(Array(pa.dropLast(2)), Array(pb.dropLast(2)), op: "@")
+      outShape += [pa[pa.count - 2], pb[pb.count - 1]]
+      let g2 = try reshape(g, outShape)
+      let a2 = try reshape(a, pa)
+      let b2 = try reshape(b, pb)
+      func swapLast(_ v: Variable) throws(TensorError) -> Variable {
+        var perm = Array(0..<v.value.rank)
+        perm.swapAt(perm.count - 1, perm.count - 2)
+        return try transpose(v, perm)
+      }
+      let da = needs[0] ? try reshape(sumToShape(matmul(g2, swapLast(b2)), pa), a.shape) : nil
+      let db = needs[1] ? try reshape(sumToShape(matmul(swapLast(a2), g2), pb), b.shape) : nil
+      return [da, db]
+
+    case .softmax(let axis):
+      // y ⊙ (g − Σ g⊙y)
+      let s = try sum(g * y, axes: [axis], keepDims: true)
+      return [try y * (g - s)]
+
+    case .logsumexp(let axes, _):
+      let a = x[0]
+      let keptShape = Tensor.reducedShape(a.shape, axes: axes, keepDims: true)
+      let softmax = try exp(a - reshape(y, keptShape))
+      return [try broadcast(reshape(g, keptShape), to: a.shape) * softmax]
+
+    case .select:
+      let condition = x[0]
+      let zero = Variable(Tensor(0))
+      return [
+        nil,
+        needs[1] ? try sumToShape(select(condition, g, zero), x[1].shape) : nil,
+        needs[2] ? try sumToShape(select(condition, zero, g), x[2].shape) : nil,
+      ]
+    }
+  }
+}

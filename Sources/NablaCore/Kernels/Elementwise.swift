@@ -1,0 +1,238 @@
+import Foundation
+
+/// An elementwise function of one argument: the forward kernels of the unary ops and the
+/// masks their gradient rules use.
+public enum UnaryFunction: String, Sendable, CaseIterable {
+  case negate, exp, log, sin, cos, tan, tanh, sigmoid, relu, sqrt, abs
+  /// sign(x): -1, 0 or 1 (NaN stays NaN).
+  case sign
+  /// 1 where x > 0, else 0: the derivative of relu.
+  case positive
+  /// 1 where x != 0, else 0.
+  case nonzero
+  /// x²
+  case square
+  /// 1/x
+  case reciprocal
+  /// x where finite, else 0 (the shift of a stable softmax).
+  case finiteOrZero
+}
+
+protocol UnaryKernel { static func apply(_ x: Double) -> Double }
+
+private enum NegateK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { -x } }
+private enum ExpK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { Foundation.exp(x) } }
+private enum LogK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { Foundation.log(x) } }
+private enum SinK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { Foundation.sin(x) } }
+private enum CosK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { Foundation.cos(x) } }
+private enum TanK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { Foundation.tan(x) } }
+private enum TanhK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { Foundation.tanh(x) } }
+private enum SigmoidK: UnaryKernel {
+  // Stable on both tails: never exponentiates a large positive number.
+  @inline(__always) static func apply(_ x: Double) -> Double {
+    if x >= 0 { return 1 / (1 + Foundation.exp(-x)) }
+    let e = Foundation.exp(x)
+    return e / (1 + e)
+  }
+}
+private enum ReluK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { x > 0 ? x : (x.isNaN ? x : 0) } }
+private enum SqrtK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { x.squareRoot() } }
+private enum AbsK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { Swift.abs(x) } }
+private enum SignK: UnaryKernel {
+  @inline(__always) static func apply(_ x: Double) -> Double { x > 0 ? 1 : (x < 0 ? -1 : (x.isNaN ? x : 0)) }
+}
+private enum PositiveK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { x > 0 ? 1 : 0 } }
+private enum NonzeroK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { x != 0 ? 1 : 0 } }
+private enum SquareK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { x * x } }
+private enum FiniteOrZeroK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { x.isFinite ? x : 0 } }
+private enum ReciprocalK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { 1 / x } }
+
+@inline(__always)
+private func mapKernel<K: UnaryKernel>(_ t: Tensor, _: K.Type) -> Tensor {
+  let n = t.count
+  let out = [Double](unsafeUninitializedCapacity: n) { dst, initialized in
+    t.scalars.withUnsafeBufferPointer { src in
+      for i in 0..<n { dst[i] = K.apply(src[i]) }
+    }
+    initialized = n
+  }
+  return Tensor(uncheckedShape: t.shape, scalars: out)
+}
+
+extension Tensor {
+  /// Applies `function` to every element.
+  /// - Complexity: O(count)
+  public func map(_ function: UnaryFunction) -> Tensor {
+    switch function {
+    case .negate: mapKernel(self, NegateK.self)
+    case .exp: mapKernel(self, ExpK.self)
+    case .log: mapKernel(self, LogK.self)
+    case .sin: mapKernel(self, SinK.self)
+    case .cos: mapKernel(self, CosK.self)
+    case .tan: mapKernel(self, TanK.self)
+    case .tanh: mapKernel(self, TanhK.self)
+    case .sigmoid: mapKernel(self, SigmoidK.self)
+    case .relu: mapKernel(self, ReluK.self)
+    case .sqrt: mapKernel(self, SqrtK.self)
+    case .abs: mapKernel(self, AbsK.self)
+    case .sign: mapKernel(self, SignK.self)
+    case .positive: mapKernel(self, PositiveK.self)
+    case .nonzero: mapKernel(self, NonzeroK.self)
+    case .square: mapKernel(self, SquareK.self)
+    case .reciprocal: mapKernel(self, ReciprocalK.self)
+    case .finiteOrZero: mapKernel(self, FiniteOrZeroK.self)
+    }
+  }
+}
+
+/// An elementwise function of two broadcast arguments.
+public enum BinaryFunction: String, Sendable, CaseIterable {
+  case add, subtract, multiply, divide, power, maximum, minimum
+  /// Comparisons give 1 or 0.
+  case equal, notEqual, less, lessEqual, greater, greaterEqual
+  /// 1 where a > b, ½ where a == b, 0 where a < b: the share of maximum's gradient a gets.
+  case maximumShare
+
+  /// The symbol or name used in error messages.
+  public var symbol: String {
+    switch self {
+    case .add: "+"
+    case .subtract: "-"
+    case .multiply: "*"
+    case .divide: "/"
+    case .power: "^"
+    case .maximum: "maximum"
+    case .minimum: "minimum"
+    case .equal: "=="
+    case .notEqual: "!="
+    case .less: "<"
+    case .lessEqual: "<="
+    case .greater: ">"
+    case .greaterEqual: ">="
+    case .maximumShare: "maximum"
+    }
+  }
+}
+
+protocol BinaryKernel { static func apply(_ a: Double, _ b: Double) -> Double }
+
+private enum AddK: BinaryKernel { @inline(__always) static func apply(_ a: Double, _ b: Double) -> Double { a + b } }
+private enum SubK: BinaryKernel { @inline(__always) static func apply(_ a: Double, _ b: Double) -> Double { a - b } }
+private enum MulK: BinaryKernel { @inline(__always) static func apply(_ a: Double, _ b: Double) -> Double { a * b } }
+private enum DivK: BinaryKernel { @inline(__always) static func apply(_ a: Double, _ b: Double) -> Double { a / b } }
+private enum PowK: BinaryKernel {
+  @inline(__always) static func apply(_ a: Double, _ b: Double) -> Double {
+    if b == 2 { return a * a }
+    return Foundation.pow(a, b)
+  }
+}
+private enum MaxK: BinaryKernel {
+  @inline(__always) static func apply(_ a: Double, _ b: Double) -> Double { a.isNaN || b.isNaN ? .nan : Swift.max(a, b) }
+}
+private enum MinK: BinaryKernel {
+  @inline(__always) static func apply(_ a: Double, _ b: Double) -> Double { a.isNaN || b.isNaN ? .nan : Swift.min(a, b) }
+}
+private enum EqK: BinaryKernel { @inline(__always) static func apply(_ a: Double, _ b: Double) -> Double { a == b ? 1 : 0 } }
+private enum NeK: BinaryKernel { @inline(__always) static func apply(_ a: Double, _ b: Double) -> Double { a != b ? 1 : 0 } }
+private enum LtK: BinaryKernel { @inline(__always) static func apply(_ a: Double, _ b: Double) -> Double { a < b ? 1 : 0 } }
+private enum LeK: BinaryKernel { @inline(__always) static func apply(_ a: Double, _ b: Double) -> Double { a <= b ? 1 : 0 } }
+private enum GtK: BinaryKernel { @inline(__always) static func apply(_ a: Double, _ b: Double) -> Double { a > b ? 1 : 0 } }
+private enum GeK: BinaryKernel { @inline(__always) static func apply(_ a: Double, _ b: Double) -> Double { a >= b ? 1 : 0 } }
+private enum MaxShareK: BinaryKernel {
+  @inline(__always) static func apply(_ a: Double, _ b: Double) -> Double { a > b ? 1 : (a == b ? 0.5 : 0) }
+}
+
+@inline(__always)
+private func zipKernel<K: BinaryKernel>(_ a: Tensor, _ b: Tensor, shape: [Int], _: K.Type) -> Tensor {
+  let n = shapeCount(shape)
+  let out = [Double](unsafeUninitializedCapacity: n) { dst, initialized in
+    a.scalars.withUnsafeBufferPointer { pa in
+      b.scalars.withUnsafeBufferPointer { pb in
+        if a.count == n && b.count == n {
+          for i in 0..<n { dst[i] = K.apply(pa[i], pb[i]) }
+        } else if b.count == 1 && a.count == n {
+          let y = pb[0]
+          for i in 0..<n { dst[i] = K.apply(pa[i], y) }
+        } else if a.count == 1 && b.count == n {
+          let x = pa[0]
+          for i in 0..<n { dst[i] = K.apply(x, pb[i]) }
+        } else {
+          let sa = broadcastStrides(a.shape, to: shape)
+          let sb = broadcastStrides(b.shape, to: shape)
+          forEachRow(shape: shape, strides: [sa, sb, contiguousStrides(shape)], bases: [0, 0, 0]) {
+            offsets, length, steps in
+            var ia = offsets[0]
+            var ib = offsets[1]
+            var io = offsets[2]
+            let (da, db, dout) = (steps[0], steps[1], steps[2])
+            for _ in 0..<length {
+              dst[io] = K.apply(pa[ia], pb[ib])
+              ia += da
+              ib += db
+              io += dout
+            }
+          }
+        }
+      }
+    }
+    initialized = n
+  }
+  return Tensor(uncheckedShape: shape, scalars: out)
+}
+
+extension Tensor {
+  /// Applies `function` elementwise to `self` and `other` broadcast together (numpy rules).
+  /// - Complexity: O(count of the broadcast shape)
+  public func combined(
+    _ function: BinaryFunction, with other: Tensor, op: String? = nil
+  ) throws(TensorError) -> Tensor {
+    let shape = try broadcastShapes(self.shape, other.shape, op: op ?? function.symbol)
+    switch function {
+    case .add: return zipKernel(self, other, shape: shape, AddK.self)
+    case .subtract: return zipKernel(self, other, shape: shape, SubK.self)
+    case .multiply: return zipKernel(self, other, shape: shape, MulK.self)
+    case .divide: return zipKernel(self, other, shape: shape, DivK.self)
+    case .power: return zipKernel(self, other, shape: shape, PowK.self)
+    case .maximum: return zipKernel(self, other, shape: shape, MaxK.self)
+    case .minimum: return zipKernel(self, other, shape: shape, MinK.self)
+    case .equal: return zipKernel(self, other, shape: shape, EqK.self)
+    case .notEqual: return zipKernel(self, other, shape: shape, NeK.self)
+    case .less: return zipKernel(self, other, shape: shape, LtK.self)
+    case .lessEqual: return zipKernel(self, other, shape: shape, LeK.self)
+    case .greater: return zipKernel(self, other, shape: shape, GtK.self)
+    case .greaterEqual: return zipKernel(self, other, shape: shape, GeK.self)
+    case .maximumShare: return zipKernel(self, other, shape: shape, MaxShareK.self)
+    }
+  }
+
+  /// Elementwise `condition != 0 ? a : b`, all three broadcast together.
+  public static func select(
+    _ condition: Tensor, _ a: Tensor, _ b: Tensor
+  ) throws(TensorError) -> Tensor {
+    let s1 = try broadcastShapes(condition.shape, a.shape, op: "where")
+    let shape = try broadcastShapes(s1, b.shape, op: "where")
+    let n = shapeCount(shape)
+    var out = [Double](repeating: 0, count: n)
+    let sc = broadcastStrides(condition.shape, to: shape)
+    let sa = broadcastStrides(a.shape, to: shape)
+    let sb = broadcastStrides(b.shape, to: shape)
+    condition.scalars.withUnsafeBufferPointer { pc in
+      a.scalars.withUnsafeBufferPointer { pa in
+        b.scalars.withUnsafeBufferPointer { pb in
+          out.withUnsafeMutableBufferPointer { dst in
+            forEachRow(
+              shape: shape, strides: [sc, sa, sb, contiguousStrides(shape)], bases: [0, 0, 0, 0]
+            ) { offsets, length, steps in
+              for i in 0..<length {
+                dst[offsets[3] + i * steps[3]] =
+                  pc[offsets[0] + i * steps[0]] != 0
+                  ? pa[offsets[1] + i * steps[1]] : pb[offsets[2] + i * steps[2]]
+              }
+            }
+          }
+        }
+      }
+    }
+    return Tensor(uncheckedShape: shape, scalars: out)
+  }
+}

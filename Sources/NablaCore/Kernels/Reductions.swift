@@ -1,0 +1,79 @@
+/// Reductions over axes: sum, mean, max, min.
+
+/// Which reduction a kernel computes.
+public enum Reduction: String, Sendable {
+  case sum, mean, max, min
+}
+
+extension Tensor {
+  /// The shape of reducing `axes` (normalised, sorted) with or without kept unit axes.
+  static func reducedShape(_ shape: [Int], axes: [Int], keepDims: Bool) -> [Int] {
+    var out: [Int] = []
+    for (i, d) in shape.enumerated() {
+      if axes.contains(i) {
+        if keepDims { out.append(1) }
+      } else {
+        out.append(d)
+      }
+    }
+    return out
+  }
+
+  /// Reduces over `axes` (nil: all axes; negative axes count from the end).
+  /// - Complexity: O(count)
+  public func reduce(
+    _ reduction: Reduction, axes: [Int]? = nil, keepDims: Bool = false
+  ) throws(TensorError) -> Tensor {
+    let normalized = try normalizeAxes(axes, rank: rank, op: reduction.rawValue)
+    let keptShape = Tensor.reducedShape(shape, axes: normalized, keepDims: true)
+    let outShape = keepDims ? keptShape : Tensor.reducedShape(shape, axes: normalized, keepDims: false)
+    let reducedCount = normalized.reduce(1) { $0 * shape[$1] }
+    if (reduction == .max || reduction == .min) && reducedCount == 0 {
+      throw .invalidArgument(op: reduction.rawValue, "zero-size axis has no \(reduction.rawValue)imum")
+    }
+    let strides = broadcastStrides(keptShape, to: shape)
+    switch reduction {
+    case .sum, .mean:
+      var result = scatteredAdd(into: keptShape, strides: strides)
+      if reduction == .mean {
+        let scale = 1 / Double(reducedCount)
+        result.scalars.withUnsafeMutableBufferPointer { p in
+          for i in p.indices { p[i] *= scale }
+        }
+      }
+      return Tensor(uncheckedShape: outShape, scalars: result.scalars)
+    case .max, .min:
+      let isMax = reduction == .max
+      var out = [Double](repeating: isMax ? -.infinity : .infinity, count: shapeCount(keptShape))
+      scalars.withUnsafeBufferPointer { src in
+        out.withUnsafeMutableBufferPointer { dst in
+          forEachRow(shape: shape, strides: [contiguousStrides(shape), strides], bases: [0, 0]) {
+            offsets, length, steps in
+            var s = offsets[0]
+            var o = offsets[1]
+            for _ in 0..<length {
+              let x = src[s]
+              let m = dst[o]
+              // NaN propagates, as in numpy.
+              if isMax ? (x > m || x.isNaN) : (x < m || x.isNaN) {
+                if !m.isNaN { dst[o] = x }
+              }
+              s += steps[0]
+              o += steps[1]
+            }
+          }
+        }
+      }
+      return Tensor(uncheckedShape: outShape, scalars: out)
+    }
+  }
+
+  /// The sum of every element as a Double.
+  public func sumOfElements() -> Double {
+    scalars.withUnsafeBufferPointer { p in
+      var s = 0.0
+      for x in p { s += x }
+      return s
+    }
+  }
+}

@@ -1,0 +1,123 @@
+/// The one n-d iteration used by every strided kernel (broadcasting, reductions, gathers,
+/// scatters): it walks a shape row by row, where a row is the last axis, and hands the body
+/// each operand's offset at the start of the row. The body runs the tight inner loop.
+
+/// Merges adjacent axes that are laid out contiguously for every operand, so inner rows are
+/// as long as possible (a contiguous copy becomes one row).
+func coalesce(shape: [Int], strides: [[Int]]) -> (shape: [Int], strides: [[Int]]) {
+  guard shape.count > 1 else { return (shape, strides) }
+  var newShape = [shape[shape.count - 1]]
+  var newStrides = strides.map { [$0[shape.count - 1]] }
+  for d in stride(from: shape.count - 2, through: 0, by: -1) {
+    let inner = newShape[0]
+    let mergeable = strides.indices.allSatisfy { k in strides[k][d] == newStrides[k][0] * inner }
+    if mergeable || shape[d] == 1 {
+      newShape[0] *= shape[d]
+    } else if inner == 1 {
+      newShape[0] = shape[d]
+      for k in strides.indices { newStrides[k][0] = strides[k][d] }
+    } else {
+      newShape.insert(shape[d], at: 0)
+      for k in strides.indices { newStrides[k].insert(strides[k][d], at: 0) }
+    }
+  }
+  return (newShape, newStrides)
+}
+
+/// Calls `body(offsets, rowLength, rowStrides)` once per row of `shape`.
+///
+/// - Complexity: O(number of rows · operands) besides the body.
+@inline(__always)
+func forEachRow(
+  shape rawShape: [Int], strides rawStrides: [[Int]], bases: [Int],
+  _ body: (_ offsets: [Int], _ length: Int, _ steps: [Int]) -> Void
+) {
+  if rawShape.isEmpty {
+    body(bases, 1, rawStrides.map { _ in 0 })
+    return
+  }
+  if rawShape.contains(0) { return }
+  let (shape, strides) = coalesce(shape: rawShape, strides: rawStrides)
+  let r = shape.count
+  let rowLength = shape[r - 1]
+  let steps = strides.map { $0[r - 1] }
+  var offsets = bases
+  if r == 1 {
+    body(offsets, rowLength, steps)
+    return
+  }
+  var counter = [Int](repeating: 0, count: r - 1)
+  var rows = 1
+  for d in 0..<(r - 1) { rows *= shape[d] }
+  let k = strides.count
+  for _ in 0..<rows {
+    body(offsets, rowLength, steps)
+    var d = r - 2
+    while d >= 0 {
+      counter[d] += 1
+      for j in 0..<k { offsets[j] += strides[j][d] }
+      if counter[d] < shape[d] { break }
+      for j in 0..<k { offsets[j] -= strides[j][d] * shape[d] }
+      counter[d] = 0
+      d -= 1
+    }
+  }
+}
+
+extension Tensor {
+  /// Copies the elements addressed by `offset` and `strides` (one per axis of `shape`) into a
+  /// new contiguous tensor: transpose, broadcast_to and slicing are all this gather.
+  func gathered(shape: [Int], strides: [Int], offset: Int = 0) -> Tensor {
+    let n = shapeCount(shape)
+    var out = [Double](repeating: 0, count: n)
+    scalars.withUnsafeBufferPointer { src in
+      out.withUnsafeMutableBufferPointer { dst in
+        forEachRow(shape: shape, strides: [strides, contiguousStrides(shape)], bases: [offset, 0]) {
+          offsets, length, steps in
+          var s = offsets[0]
+          var o = offsets[1]
+          let ss = steps[0]
+          let os = steps[1]
+          for _ in 0..<length {
+            dst[o] = src[s]
+            s += ss
+            o += os
+          }
+        }
+      }
+    }
+    return Tensor(uncheckedShape: shape, scalars: out)
+  }
+
+  /// Adds every element of `self` into a zero tensor of `targetShape` at the positions
+  /// `offset + index · strides`: the adjoint of `gathered`. Strides of 0 sum (reduction).
+  func scatteredAdd(into targetShape: [Int], strides: [Int], offset: Int = 0) -> Tensor {
+    var out = [Double](repeating: 0, count: shapeCount(targetShape))
+    scalars.withUnsafeBufferPointer { src in
+      out.withUnsafeMutableBufferPointer { dst in
+        forEachRow(shape: shape, strides: [contiguousStrides(shape), strides], bases: [0, offset]) {
+          offsets, length, steps in
+          var s = offsets[0]
+          var o = offsets[1]
+          let ss = steps[0]
+          let os = steps[1]
+          if os == 0 {
+            var acc = 0.0
+            for _ in 0..<length {
+              acc += src[s]
+              s += ss
+            }
+            dst[o] += acc
+          } else {
+            for _ in 0..<length {
+              dst[o] += src[s]
+              s += ss
+              o += os
+            }
+          }
+        }
+      }
+    }
+    return Tensor(uncheckedShape: targetShape, scalars: out)
+  }
+}

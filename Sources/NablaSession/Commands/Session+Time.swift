@@ -1,0 +1,85 @@
+import NablaCore
+import NablaLanguage
+
+/// Mean and standard deviation of per-call times over several runs, as `%timeit` reports.
+struct Timing {
+  var mean: Double
+  var std: Double
+  var runs: Int
+  var loops: Int
+
+  var text: String {
+    "\(formatDuration(mean)) ± \(formatDuration(std)) per call (mean ± std. dev. of \(runs) runs, \(loops) loop\(loops == 1 ? "" : "s") each)"
+  }
+}
+
+extension Session {
+  /// Times `body` like `%timeit`: enough loops that a run lasts `budget / runs`, then `runs` runs.
+  func measure(runs: Int = 7, budget: Double, _ body: () throws -> Void) throws -> Timing {
+    var loops = 1
+    let perRun = budget / Double(runs)
+    while true {
+      if cancellation.isCancelled { throw Cancelled() }
+      let t0 = now()
+      for _ in 0..<loops { try body() }
+      let dt = now() - t0
+      if dt >= perRun || loops >= 1 << 24 { break }
+      loops = dt <= 0 ? loops * 10 : max(loops * 2, min(loops * 10, Int(Double(loops) * perRun / dt * 1.2) + 1))
+    }
+    var samples: [Double] = []
+    for _ in 0..<runs {
+      if cancellation.isCancelled { throw Cancelled() }
+      let t0 = now()
+      for _ in 0..<loops { try body() }
+      samples.append((now() - t0) / Double(loops))
+    }
+    let mean = samples.reduce(0, +) / Double(runs)
+    let variance = samples.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(runs)
+    return Timing(mean: mean, std: variance.squareRoot(), runs: runs, loops: loops)
+  }
+
+  /// `:time f(args)`: forward, forward + backward, and the numerical gradient, side by side.
+  func time(_ expr: Expr, into result: inout EntryResult) throws {
+    let target = try callTarget(expr, source: result.source, command: ":time")
+    let constants = target.arguments.map { Variable($0) }
+    let y = try target.evaluate(self, constants)
+    guard y.value.count == 1 else {
+      throw Diagnostic.error(
+        ":time needs a scalar output, but \(target.text) has shape \(formatShape(y.shape))", at: expr.range)
+    }
+    let budget = settings.timeBudget
+    let start = now()
+    var step = 0
+    func report(_ label: String) {
+      step += 1
+      let t = now()
+      if let onProgress, t - start > 0.3 {
+        onProgress(Progress(label: ":time \(label)", completed: step, total: 3, elapsed: t - start))
+      }
+    }
+    let forward = try measure(budget: budget) { _ = try target.evaluate(self, constants) }
+    report("forward")
+    let backwardTiming = try measure(budget: budget) {
+      let y = try target.evaluate(self, target.leaves())
+      _ = try backward(from: y)
+    }
+    report("forward + backward")
+    let n = target.arguments.reduce(0) { $0 + $1.count }
+    let numeric = try measure(budget: budget) {
+      for i in target.parameters.indices {
+        _ = try numericalGradient(target, at: target.arguments, parameter: i, method: .central, estimateTruncation: false)
+      }
+    }
+    report("numerical gradient")
+    let ratio = numeric.mean / backwardTiming.mean
+    result.print("forward             " + forward.text)
+    result.print("forward + backward  " + backwardTiming.text)
+    result.print("numerical gradient  " + numeric.text + ", 2n = \(2 * n) evaluations")
+    result.print(
+      "backprop is \(ratio >= 10 ? String(Int(ratio.rounded())) : String(format: "%.1f", ratio))× faster than central differences: 1 forward + 1 backward pass against \(2 * n) evaluations of \(target.name)")
+    result.fields += [
+      ("forward_s", .number(forward.mean)), ("backward_s", .number(backwardTiming.mean)),
+      ("numerical_s", .number(numeric.mean)), ("speedup", .number(ratio)), ("evaluations", .integer(2 * n)),
+    ]
+  }
+}

@@ -1,0 +1,51 @@
+import NablaCore
+import NablaLanguage
+
+/// What one entry produced: printed lines, diagnostics, structured fields for `--json`,
+/// and an action for the front end (quit, open the graph pane).
+public struct EntryResult {
+  /// Something the front end must do after showing the output.
+  public enum Action {
+    case quit
+    /// Open the graph pane on a computed graph (only meaningful on a terminal).
+    case showGraph(GraphSnapshot)
+  }
+
+  /// The entry as typed.
+  public let source: SourceText
+  /// The printed output, one string per line.
+  public var output: [String] = []
+  /// Errors and warnings, in order.
+  public var diagnostics: [Diagnostic] = []
+  /// Structured results for `--json` (`value`, `gradient`, `trials`, …).
+  public var fields: [(String, JSONValue)] = []
+  /// What the front end should do next, if anything.
+  public var action: Action?
+  /// Whether a successful run is kept for `:save` (commands such as `:vars` are not).
+  var recordsInHistory = true
+
+  init(source: SourceText) { self.source = source }
+
+  /// Whether the entry ran without an error (warnings allowed).
+  public var succeeded: Bool { !diagnostics.contains { $0.severity == .error } }
+
+  /// The first error, if any.
+  public var error: Diagnostic? { diagnostics.first { $0.severity == .error } }
+
+  /// Each diagnostic rendered with the entry's text and a caret.
+  public func renderedDiagnostics(color: Bool = false) -> String {
+    diagnostics.map { DiagnosticRenderer.render($0, in: source, color: color) }.joined(separator: "\n")
+  }
+
+  /// Output then diagnostics, as a REPL shows them.
+  public func text(color: Bool = false) -> String {
+    var parts: [String] = []
+    if !output.isEmpty { parts.append(output.joined(separator: "\n")) }
+    if !diagnostics.isEmpty { parts.append(renderedDiagnostics(color: color)) }
+    return parts.joined(separator: "\n")
+  }
+
+  mutating func print(_ line: String) {
+    output += line.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+  }
+}
