@@ -10,9 +10,16 @@ public struct Gradients {
 
   /// The gradient with respect to a node (zeros of its shape if the output does not
   /// depend on it).
+  ///
+  /// - Complexity: O(1) until a later backward pass reuses the node's scratch index, then
+  ///   O(nodes).
   public subscript(node: Node) -> Variable {
     if node.backwardIndex >= 0 && node.backwardIndex < order.count && order[node.backwardIndex] === node {
       return values[node.backwardIndex]
+    }
+    // A later pass through this node moved its index; these gradients still hold for it.
+    if node.requiresGradient, let i = order.firstIndex(where: { $0 === node }) {
+      return values[i]
     }
     return Variable(Tensor(uncheckedShape: node.shape, scalars: Array(repeating: 0, count: node.value.count)))
   }

@@ -63,6 +63,12 @@ public func hessian<E: Error>(
 public func hessianVectorProduct<E: Error>(
   at x: Tensor, along v: Tensor, of f: (Variable) throws(E) -> Variable
 ) throws -> Tensor {
+  // A direction that merely broadcasts against x would give a meaningless product.
+  guard v.shape == x.shape else {
+    throw TensorError.invalidArgument(
+      op: "hessianVectorProduct",
+      "direction has shape \(formatShape(v.shape)), input has \(formatShape(x.shape))")
+  }
   let leaf = Variable.leaf(x)
   let y = try f(leaf)
   let g = try backward(from: y, createGraph: true)[leaf]

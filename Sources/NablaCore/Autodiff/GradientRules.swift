@@ -55,8 +55,18 @@ extension Variable {
           try reduced(needs[1] ? -(try g * y / b) : nil, 1),
         ]
       case .power:
-        // d(a^b)/da = b·a^(b−1); d(a^b)/db = a^b·log(a), taken as 0 where a = 0.
-        let da = needs[0] ? try g * (b * pow(a, b - 1)) : nil
+        // d(a^b)/da = b·a^(b−1), taken as 0 where a = b = 0 (a^0 is constant even at 0;
+        // the base is replaced by 1 there so that no 0·∞ appears, at any order);
+        // d(a^b)/db = a^b·log(a), taken as 0 where a = 0.
+        var da: Variable? = nil
+        if needs[0] {
+          var base = a
+          if b.value.scalars.contains(0) {
+            let live = try b.value.map(.nonzero).combined(.maximum, with: a.value.map(.nonzero))
+            base = try select(mask(live), a, 1)
+          }
+          da = try g * (b * pow(base, b - 1))
+        }
         var db: Variable? = nil
         if needs[1] {
           let zero = mask(a.value.map(.nonzero))

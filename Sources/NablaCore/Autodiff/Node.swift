@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The primitive operations the graph records. Each has one forward kernel (in `Kernels/`)
 /// and one gradient rule (in `GradientRules.swift`).
 public enum Op: Sendable, Equatable {
@@ -71,7 +73,8 @@ public final class Node {
   /// Scratch slot used by the backward pass.
   var backwardIndex: Int = -1
 
-  nonisolated(unsafe) private static var nextID = 0
+  // Atomic: graphs are built on several threads at once (parallel tests, sessions).
+  private static let nextID = Atomic<Int>(0)
 
   init(op: Op, inputs: [Node], value: Tensor, requiresGradient: Bool, label: String? = nil) {
     self.op = op
@@ -79,8 +82,7 @@ public final class Node {
     self.value = value
     self.requiresGradient = requiresGradient
     self.label = label
-    Node.nextID &+= 1
-    self.id = Node.nextID
+    self.id = Node.nextID.wrappingAdd(1, ordering: .relaxed).newValue
   }
 
   // Releasing a long chain would otherwise recurse once per node in ARC's deinit and

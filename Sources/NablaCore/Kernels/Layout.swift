@@ -103,7 +103,8 @@ extension Tensor {
         guard step != 0 else { throw .zeroSliceStep }
         let (lo, n) = resolveSlice(start: start, stop: stop, step: step, size: size)
         view.shape.append(n)
-        view.strides.append(step * own[axis])
+        // With fewer than two elements the step is never taken; a huge step would overflow.
+        view.strides.append(n > 1 ? step * own[axis] : own[axis])
         if n > 0 { view.offset += lo * own[axis] }
         axis += 1
       case .ellipsis:
@@ -128,11 +129,11 @@ extension Tensor {
     if step > 0 {
       let a = clamp(start, 0, lower: 0, upper: size)
       let b = clamp(stop, size, lower: 0, upper: size)
-      return (a, b > a ? (b - a + step - 1) / step : 0)
+      return (a, b > a ? (b - a - 1) / step + 1 : 0)
     } else {
       let a = clamp(start, size - 1, lower: -1, upper: size - 1)
       let b = clamp(stop, -1, lower: -1, upper: size - 1)
-      return (a, a > b ? (a - b - step - 1) / (-step) : 0)
+      return (a, a > b ? Int(UInt(a - b - 1) / step.magnitude) + 1 : 0)
     }
   }
 

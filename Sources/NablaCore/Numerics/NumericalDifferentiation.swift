@@ -27,6 +27,9 @@ public struct NumericalGradient: Sendable {
   /// The estimated gradient, of the input's shape.
   public var gradient: Tensor
   /// Per element, a conservative estimate of |numerical − true| (rounding plus truncation).
+  ///
+  /// NaN where it could not be estimated (f not finite at x ± 2h); `checkGradient` then
+  /// relies on its tolerances alone for that element.
   public var errorEstimate: Tensor
   /// How many times the function was called.
   public var evaluations: Int

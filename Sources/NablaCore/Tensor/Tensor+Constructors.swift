@@ -69,8 +69,13 @@ extension Tensor {
     guard step != 0, step.isFinite, start.isFinite, stop.isFinite else {
       throw .invalidArgument(op: "arange", "start, stop and step must be finite and step nonzero")
     }
-    let n = Swift.max(0, Int((Foundation.ceil((stop - start) / step))))
-    guard n <= 1 << 31 else { throw .invalidArgument(op: "arange", "\(n) elements is too many") }
+    // Counted in Double first: converting a huge or infinite count to Int would trap.
+    let count = Swift.max(0, Foundation.ceil((stop - start) / step))
+    guard count <= Double(1 << 31) else {
+      let shown = count < 1e18 ? String(Int(count)) : "\(count)"
+      throw .invalidArgument(op: "arange", "\(shown) elements is too many")
+    }
+    let n = Int(count)
     return Tensor(uncheckedShape: [n], scalars: (0..<n).map { start + Double($0) * step })
   }
 

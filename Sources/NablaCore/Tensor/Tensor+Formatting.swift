@@ -1,27 +1,33 @@
-/// numpy-style printing of tensors.
-///
-///     print(try Tensor(shape: [2, 3], scalars: [1, 2.5, 3, -4, 5, 6]))
-///     // [[ 1. ,  2.5,  3. ],
-///     //  [-4. ,  5. ,  6. ]]
-///
-/// `formatted(_:)` reproduces numpy 2.x `np.array2string(a, separator=', ')` (the text inside
-/// `array(...)` of a repr) for float64 arrays with the default `floatmode='maxprec'`:
-///
-/// - every element is printed with the shortest digits that round-trip, cut (correctly rounded)
-///   at `precision` fractional digits; trailing zeros are dropped, and the column is padded
-///   with spaces so decimal points line up (`[1. , 2.5, 3. ]`);
-/// - scientific notation is used when the largest finite non-zero magnitude is `>= 1e8`, or
-///   (unless `suppressSmall`) when the smallest is `< 1e-4` or the ratio largest/smallest is
-///   `> 1e3`; all mantissas then share one number of fraction digits and exponent width
-///   (`[1.5e-05, 1.0e+00]`);
-/// - `nan`, `inf` and `-inf` are right-aligned in the column;
-/// - rows wrap at `lineWidth` with numpy's continuation indent, axes after the last one are
-///   separated by one blank line per extra axis, and a tensor with more than `threshold`
-///   elements is summarised to `edgeItems` leading and trailing items per axis with `...`.
-///
-/// A 0-d tensor prints as `formatScalar(_:)` does, like a Python `float` repr (`3.0`, `1e-05`),
-/// as numpy prints a float64 scalar; `precision` does not apply to it. An empty tensor of any
-/// shape prints `[]` (numpy adds `shape=...` only inside its `array(...)` repr).
+// numpy-style printing of tensors.
+//
+//     print(try Tensor(shape: [2, 3], scalars: [1, 2.5, 3, -4, 5, 6]))
+//     // [[ 1. ,  2.5,  3. ],
+//     //  [-4. ,  5. ,  6. ]]
+//
+// `formatted(_:)` reproduces numpy 2.x `np.array2string(a, separator=', ')` (the text inside
+// `array(...)` of a repr) for float64 arrays with the default `floatmode='maxprec'`:
+//
+// - every element is printed with the shortest digits that round-trip, cut (correctly rounded)
+//   at `precision` fractional digits; trailing zeros are dropped, and the column is padded
+//   with spaces so decimal points line up (`[1. , 2.5, 3. ]`);
+// - scientific notation is used when the largest finite non-zero magnitude is `>= 1e8`, or
+//   (unless `suppressSmall`) when the smallest is `< 1e-4` or the ratio largest/smallest is
+//   `> 1e3`; all mantissas then share one number of fraction digits and exponent width
+//   (`[1.5e-05, 1.0e+00]`);
+// - `nan`, `inf` and `-inf` are right-aligned in the column;
+// - rows wrap at `lineWidth` with numpy's continuation indent; the rows of a matrix are
+//   separated by newlines and each further outer axis adds one blank line (as between the
+//   2-d blocks of a 3-d tensor);
+// - a tensor with more than `threshold` elements is summarised to `edgeItems` leading and
+//   trailing items per axis with `...`, and widths are computed from the shown items only.
+//
+// One deliberate difference: with `edgeItems == 0` numpy shows `...` and the last item of each
+// summarised axis but (through a slicing quirk, `a[-0:]`) sizes the columns from the whole
+// array; here they are sized from what is shown, so a huge tensor stays cheap to print.
+//
+// A 0-d tensor prints as `formatScalar(_:)` does, like a Python `float` repr (`3.0`, `1e-05`),
+// as numpy prints a float64 scalar; `precision` does not apply to it. An empty tensor of any
+// shape prints `[]` (numpy adds `shape=...` only inside its `array(...)` repr).
 
 /// Options for `Tensor.formatted(_:)`, named and defaulted as numpy's print options.
 public struct TensorFormat: Sendable, Equatable {
@@ -98,7 +104,8 @@ extension Tensor {
         if hiddenNonFinite { break }
         let element = ElementFormatter(Array(head + tail), precision: 4, suppressSmall: false)
         let words = (head + tail).map { element.unpadded($0) }
-        let text = "[" + words[..<k].joined(separator: ", ") + ", …, "
+        let text =
+          "[" + words[..<k].joined(separator: ", ") + ", …, "
           + words[k...].joined(separator: ", ") + "]"
         if text.count <= maxWidth { return text }
       }
@@ -125,7 +132,12 @@ extension Tensor {
     var parts: [String] = []
     if finite > 0 {
       parts.append("min " + formatGeneral(lo, significantDigits: 4))
-      parts.append("mean " + formatGeneral(sum / Double(finite), significantDigits: 4))
+      var mean = sum / Double(finite)
+      if !mean.isFinite {  // the sum overflowed; add the scaled-down terms instead
+        mean = 0
+        for x in scalars where x.isFinite { mean += x / Double(finite) }
+      }
+      parts.append("mean " + formatGeneral(mean, significantDigits: 4))
       parts.append("max " + formatGeneral(hi, significantDigits: 4))
     }
     if nans > 0 { parts.append("nan \(nans)") }
@@ -282,6 +294,7 @@ public func formatScalar(_ x: Double) -> String {
 /// `x` as C's `printf("%.Ng")` prints it with N = `significantDigits`: rounded to N
 /// significant digits, in fixed notation when the decimal exponent is in `-4 ..< N`, else
 /// scientific, without trailing zeros or a trailing decimal point (`3`, `0.03`, `5e+05`).
+/// Exact for up to 15 significant digits (beyond that printf shows the binary value's digits).
 func formatGeneral(_ x: Double, significantDigits: Int) -> String {
   if x.isNaN { return "nan" }
   if x.isInfinite { return x < 0 ? "-inf" : "inf" }

@@ -77,6 +77,8 @@ extension Tensor {
     guard shape == other.shape else { return false }
     for (a, b) in zip(scalars, other.scalars) {
       if a == b || (a.isNaN && b.isNaN) { continue }
+      // An infinity is close only to itself (the relative bound below would be infinite too).
+      if a.isInfinite || b.isInfinite { return false }
       let diff = Swift.abs(a - b)
       if !(diff <= absoluteTolerance || diff <= relativeTolerance * Swift.max(Swift.abs(a), Swift.abs(b))) {
         return false

@@ -34,7 +34,8 @@ public final class Expr: @unchecked Sendable {
   }
 
   /// What this node is, with its children.
-  public private(set) var kind: Kind
+  // Unchecked exclusivity: reads are hot and the only write is in `deinit`.
+  @exclusivity(unchecked) public private(set) var kind: Kind
   /// The text this node was parsed from, or `SourceRange.unknown`.
   public let range: SourceRange
   /// The number of nodes on the longest path from this node to a leaf (a leaf has height 1).
@@ -47,14 +48,13 @@ public final class Expr: @unchecked Sendable {
     self.kind = kind
     self.range = range
     var height = 0
-    var hasher = Hasher()
-    kind.combineShallow(into: &hasher)
+    var hash = kind.shallowHash
     kind.forEachChild { child in
       height = max(height, child.height)
-      hasher.combine(child.structuralHash)
+      hash = Expr.mix(hash, child.structuralHash)
     }
     self.height = height + 1
-    self.structuralHash = hasher.finalize()
+    self.structuralHash = hash
   }
 
   deinit {
@@ -228,7 +228,8 @@ extension Expr {
   public static func call(_ name: String, _ arguments: [Expr], range: SourceRange = .unknown)
     -> Expr
   {
-    Expr(.call(name: name, nameRange: .unknown, arguments: arguments.map(Argument.init)), range: range)
+    Expr(
+      .call(name: name, nameRange: .unknown, arguments: arguments.map(Argument.init)), range: range)
   }
 
   /// A call of the function `name` with any `arguments`.
@@ -298,41 +299,47 @@ extension Expr.Kind {
     }
   }
 
-  /// Hashes the node's own payload (not its children's structure).
-  func combineShallow(into hasher: inout Hasher) {
+  /// A hash of the node's own payload (not of its children's structure).
+  var shallowHash: Int {
     switch self {
     case .number(let value):
-      hasher.combine(0)
-      hasher.combine(value.bitPattern)
+      return Expr.mix(0, Int(truncatingIfNeeded: value.bitPattern))
     case .name(let name):
-      hasher.combine(1)
-      hasher.combine(name)
+      return Expr.mix(1, name.hashValue)
     case .tensor(let elements):
-      hasher.combine(2)
-      hasher.combine(elements.count)
+      return Expr.mix(2, elements.count)
     case .unary(let op, _):
-      hasher.combine(3)
-      hasher.combine(op)
+      return Expr.mix(3, op == .negate ? 0 : 1)
     case .binary(let op, _, _):
-      hasher.combine(4)
-      hasher.combine(op)
+      return Expr.mix(4, BinaryOperator.allCases.firstIndex(of: op)!)
     case .call(let name, _, let arguments):
-      hasher.combine(5)
-      hasher.combine(name)
-      for argument in arguments { hasher.combine(argument.label) }
+      var hash = Expr.mix(5, name.hashValue)
+      for argument in arguments { hash = Expr.mix(hash, argument.label?.hashValue ?? 0) }
+      return hash
     case .index(_, let items):
-      hasher.combine(6)
+      var hash = 6
       for item in items {
         switch item {
-        case .index: hasher.combine(0)
+        case .index: hash = Expr.mix(hash, 0)
         case .slice(let start, let stop, let step):
-          hasher.combine(1)
-          hasher.combine(start != nil)
-          hasher.combine(stop != nil)
-          hasher.combine(step != nil)
-        case .ellipsis: hasher.combine(2)
+          hash = Expr.mix(
+            hash, 1 | (start == nil ? 0 : 2) | (stop == nil ? 0 : 4) | (step == nil ? 0 : 8))
+        case .ellipsis: hash = Expr.mix(hash, 16)
         }
       }
+      return hash
     }
+  }
+}
+
+extension Expr {
+  /// Combines two hash values (a cheap multiply-xorshift; `hash(into:)` feeds the result
+  /// to a real `Hasher`, so this only has to separate trees, not resist attacks).
+  static func mix(_ seed: Int, _ value: Int) -> Int {
+    var x =
+      UInt64(bitPattern: Int64(seed)) ^ (UInt64(bitPattern: Int64(value)) &+ 0x9E37_79B9_7F4A_7C15)
+    x = (x ^ (x >> 30)) &* 0xBF58_476D_1CE4_E5B9
+    x = (x ^ (x >> 27)) &* 0x94D0_49BB_1331_11EB
+    return Int(Int64(bitPattern: x ^ (x >> 31)))
   }
 }

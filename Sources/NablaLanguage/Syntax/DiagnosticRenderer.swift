@@ -50,7 +50,8 @@ public enum DiagnosticRenderer {
       for (index, line) in help.split(separator: "\n", omittingEmptySubsequences: false)
         .enumerated()
       {
-        lines.append(index == 0 ? "  " + style.apply(Style.cyan, "help:") + " " + line : "        " + line)
+        lines.append(
+          index == 0 ? "  " + style.apply(Style.cyan, "help:") + " " + line : "        " + line)
       }
     }
     return lines.joined(separator: "\n")

@@ -12,15 +12,16 @@ extension Expr: CustomStringConvertible {
   public var description: String {
     var output = ""
     var pending: [Piece] = [.expr(self)]
+    var pieces: [Piece] = []
     while let piece = pending.popLast() {
       switch piece {
       case .text(let text):
         output += text
       case .expr(let expr):
         // Push in reverse: the last piece pushed is printed first.
-        var pieces: [Piece] = []
         expr.appendPieces(to: &pieces)
         pending.append(contentsOf: pieces.reversed())
+        pieces.removeAll(keepingCapacity: true)
       }
     }
     return output

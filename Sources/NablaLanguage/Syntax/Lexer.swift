@@ -31,6 +31,7 @@ private struct Scanner {
 
   init(bytes: UnsafeBufferPointer<UInt8>) {
     self.bytes = bytes
+    tokens.reserveCapacity(bytes.count / 2 + 1)
   }
 
   mutating func scanAll() -> [Token] {
@@ -162,9 +163,10 @@ private struct Scanner {
       kind = .invalid(
         message: "unexpected character '\(UnicodeScalar(byte))'",
         help: "tensor literals use square brackets, as in [1, 2, 3]")
-    case "'", "\"":
-      kind = .invalid(
-        message: "unexpected character '\(UnicodeScalar(byte))'", help: "Nabla has no strings")
+    case "'":
+      kind = .invalid(message: "unexpected character \"'\"", help: "Nabla has no strings")
+    case "\"":
+      kind = .invalid(message: "unexpected character '\"'", help: "Nabla has no strings")
     default:
       kind = .invalid(
         message: "unexpected character \(describe(UnicodeScalar(byte)))", help: nil)
@@ -183,7 +185,9 @@ private struct Scanner {
     }
     if let e = peek(), e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
       var digitsAt = position + 1
-      if digitsAt < bytes.count, bytes[digitsAt] == UInt8(ascii: "+") || bytes[digitsAt] == UInt8(ascii: "-") {
+      if digitsAt < bytes.count,
+        bytes[digitsAt] == UInt8(ascii: "+") || bytes[digitsAt] == UInt8(ascii: "-")
+      {
         digitsAt += 1
       }
       if digitsAt < bytes.count, isDigit(bytes[digitsAt]) {
@@ -196,11 +200,19 @@ private struct Scanner {
         let word = text(from: start)
         add(
           .invalid(
-            message: "malformed number '\(word)': expected digits after the exponent '\(UnicodeScalar(e))'",
+            message:
+              "malformed number '\(word)': expected digits after the exponent '\(UnicodeScalar(e))'",
             help: nil),
           from: start)
         return
       }
+    }
+    // Most literals are small integers: read them without making a String.
+    if position - start <= 15, !bytes[start..<position].contains(where: { !isDigit($0) }) {
+      var value = 0
+      for byte in bytes[start..<position] { value = value &* 10 &+ Int(byte &- UInt8(ascii: "0")) }
+      add(.number(Double(value)), from: start)
+      return
     }
     let literal = text(from: start)
     guard let value = Double(literal), value.isFinite else {

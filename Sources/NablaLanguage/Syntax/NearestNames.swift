@@ -5,8 +5,8 @@
 /// Closeness is the optimal-string-alignment (Damerau-Levenshtein) distance over Characters,
 /// where a change of case alone costs nothing and swapping two neighbours costs one. A
 /// candidate is kept when its distance is at most 1 for names of 2 to 4 characters, 2 for 5
-/// to 8, and 3 beyond (one-character names only match a change of case); ties keep the
-/// candidates' order. `name` itself is never suggested.
+/// to 8, and 3 beyond (one-character names only match a change of case); ties prefer the
+/// longest common prefix, then the closest length, then the candidates' order. `name` itself is never suggested.
 ///
 /// - Complexity: O(m·n) per candidate of length n, for a name of length m.
 public func nearestNames(to name: String, among candidates: [String], limit: Int = 3) -> [String] {
@@ -18,16 +18,22 @@ public func nearestNames(to name: String, among candidates: [String], limit: Int
     case 5...8: 2
     default: 3
     }
-  var scored: [(distance: Int, order: Int, name: String)] = []
+  var scored: [(distance: Int, prefix: Int, lengthDifference: Int, order: Int, name: String)] = []
   var seen: Set<String> = [name]
   for (order, candidate) in candidates.enumerated() where !seen.contains(candidate) {
     seen.insert(candidate)
     let other = Array(candidate.lowercased())
     guard abs(other.count - target.count) <= allowed else { continue }
     let distance = editDistance(target, other)
-    if distance <= allowed { scored.append((distance, order, candidate)) }
+    if distance <= allowed {
+      let prefix = zip(target, other).prefix { $0 == $1 }.count
+      scored.append((distance, -prefix, abs(other.count - target.count), order, candidate))
+    }
   }
-  scored.sort { ($0.distance, $0.order) < ($1.distance, $1.order) }
+  scored.sort {
+    ($0.distance, $0.prefix, $0.lengthDifference, $0.order)
+      < ($1.distance, $1.prefix, $1.lengthDifference, $1.order)
+  }
   return scored.prefix(max(limit, 0)).map(\.name)
 }
 

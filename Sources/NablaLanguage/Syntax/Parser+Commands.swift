@@ -3,8 +3,7 @@
 extension SyntaxParser {
   mutating func parseCommand() throws(Diagnostic) -> Command {
     let colon = advance()
-    guard case .identifier(let word) = current.kind, current.range.start == colon.range.end
-    else {
+    guard case .identifier(let word) = current.kind else {
       throw error("expected a command name after ':'", help: Self.commandList)
     }
     let nameToken = advance()
@@ -26,7 +25,7 @@ extension SyntaxParser {
           names.append(try expectName("expected a name after \(describePrevious()!)"))
         } while match(.comma) != nil
       }
-      try expectEndOfCommand()
+      try expectEndOfCommand(clauses: ["wrt"])
       return .grad(expr, wrt: names)
     case "check":
       if case .identifier = current.kind, case .identifier("over") = peek(1).kind {
@@ -43,7 +42,7 @@ extension SyntaxParser {
         advance()
         tolerance = try parseUnsignedNumber(after: "tol")
       }
-      try expectEndOfCommand()
+      try expectEndOfCommand(clauses: ["tol"])
       return .check(expr, tolerance: tolerance)
     case "time", "jacobian", "hessian", "graph":
       let expr = try parseExpression()
@@ -60,7 +59,8 @@ extension SyntaxParser {
       // `>` ends the expression here, so the expression is parsed below the comparisons.
       let expr = try parseAdditive()
       guard let arrow = match(.greater) else {
-        throw error("expected '>' and a file path after the expression", help: "as in :dot f(x) > f.dot")
+        throw error(
+          "expected '>' and a file path after the expression", help: "as in :dot f(x) > f.dot")
       }
       guard let path = takeRawRest(after: arrow.range.end) else {
         throw error("expected a file path after '>'", at: arrow)
@@ -115,6 +115,9 @@ extension SyntaxParser {
   /// `:diff NAME [wrt NAME] [as NAME]`, the clauses in either order.
   mutating func parseDiff() throws(Diagnostic) -> Command {
     let function = try expectName("expected a function name after ':diff'")
+    if check(.leftParen) {
+      throw error("':diff' takes a function name, not a call", help: "as in :diff f wrt x")
+    }
     var wrt: Located<String>?
     var alias: Located<String>?
     while case .identifier(let word) = current.kind, word == "wrt" || word == "as" {
@@ -132,12 +135,16 @@ extension SyntaxParser {
   mutating func parseCheckOver() throws(Diagnostic) -> Command.CheckOver {
     let function = try expectName("expected a function name")
     advance()  // over
-    var domains: [Command.ParameterDomain] = []
-    repeat {
-      domains.append(try parseDomain())
-    } while match(.comma) != nil
-    var check = Command.CheckOver(function: function, domains: domains)
     let clauses = ["trials", "tol", "rtol", "seed"]
+    var domains = [try parseDomain()]
+    while match(.comma) != nil {
+      // Tolerate a comma before the clauses: `x in [0, 1], trials 10`.
+      if case .identifier(let word) = current.kind, clauses.contains(word), !peekWord(1, is: "in") {
+        break
+      }
+      domains.append(try parseDomain())
+    }
+    var check = Command.CheckOver(function: function, domains: domains)
     while case .identifier(let word) = current.kind, clauses.contains(word) {
       let keyword = advance()
       let isRepeated =
@@ -163,7 +170,8 @@ extension SyntaxParser {
   mutating func parseDomain() throws(Diagnostic) -> Command.ParameterDomain {
     let parameter = try expectName("expected a parameter name after \(describePrevious()!)")
     guard checkWord("in") else {
-      throw error("expected 'in' after '\(parameter.value)'", help: "as in \(parameter.value) in [-1, 1]")
+      throw error(
+        "expected 'in' after '\(parameter.value)'", help: "as in \(parameter.value) in [-1, 1]")
     }
     advance()
     guard check(.leftBracket) else {
@@ -212,6 +220,10 @@ extension SyntaxParser {
   }
 
   // MARK: Pieces
+
+  func peekWord(_ offset: Int, is word: String) -> Bool {
+    if case .identifier(let name) = peek(offset).kind { name == word } else { false }
+  }
 
   mutating func expectName(_ message: String) throws(Diagnostic) -> Located<String> {
     guard case .identifier(let name) = current.kind else { throw error(message) }
@@ -274,7 +286,8 @@ extension SyntaxParser {
     guard !trimmed.isEmpty else { return nil }
     let range = SourceRange(start: offset + leading, end: offset + leading + trimmed.utf8.count)
     var value = trimmed
-    if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first {
+    if value.count >= 2, let first = value.first, first == "\"" || first == "'", value.last == first
+    {
       value = String(value.dropFirst().dropLast())
     }
     return Located(value, range: range)

@@ -41,7 +41,8 @@ extension SyntaxParser {
     var ranges: [SourceRange] = []
     for argument in arguments {
       guard argument.label == nil, case .name(let name) = argument.value.kind else {
-        let range = SourceRange(from: argument.labelRange ?? argument.value.range, to: argument.value.range)
+        let range = SourceRange(
+          from: argument.labelRange ?? argument.value.range, to: argument.value.range)
         throw Diagnostic.error(
           "expected a parameter name", at: range,
           help: "a definition names its parameters, as in f(x, y) = x*y")
@@ -73,7 +74,9 @@ extension SyntaxParser {
         help: "put each entry in its own input; inside ( or [ an entry may span lines")
     case .identifier, .number, .leftParen, .leftBracket:
       var help = "is an operator missing before it?"
-      if let previous, case .number = previous.kind, previous.range.end == token.range.start {
+      if let previous, case .number = previous.kind, case .identifier = token.kind,
+        previous.range.end == token.range.start
+      {
         help = "write '\(source[previous.range])*\(source[token.range])' to multiply"
       }
       throw error("unexpected \(describe(token))", help: help)

@@ -148,7 +148,8 @@ extension SyntaxParser {
   mutating func parseIndex(of base: Expr) throws(Diagnostic) -> Expr {
     let opener = try open()
     if check(.rightBracket) {
-      throw error("expected an index after '['", help: "x[0] is the first element, x[:] all of them")
+      throw error(
+        "expected an index after '['", help: "x[0] is the first element, x[:] all of them")
     }
     var items: [IndexItem] = []
     var sawEllipsis = false
@@ -199,7 +200,8 @@ extension SyntaxParser {
         elements.append(try parseExpression())
         if match(.comma) == nil { break }
       }
-      let closer = try close(opener, help: startsExpression(current.kind) ? "is a ',' missing?" : nil)
+      let closer = try close(
+        opener, help: startsExpression(current.kind) ? "is a ',' missing?" : nil)
       return Expr(.tensor(elements), range: SourceRange(from: opener.range, to: closer.range))
     case .ellipsis:
       throw error("'...' can only be used inside an index", help: "as in x[..., 0]")
@@ -210,10 +212,14 @@ extension SyntaxParser {
 
   /// "expected an expression after '+'", pointing at what came instead.
   func expectedExpression() -> Diagnostic {
+    if current.kind == .rightParen || current.kind == .rightBracket, openBrackets.isEmpty {
+      return error("unmatched '\(current.kind.symbol)'")
+    }
     if let previous = describePrevious() {
-      error("expected an expression after \(previous)")
+      let help = check(.newline) ? "an entry continues on the next line only inside ( or [" : nil
+      return error("expected an expression after \(previous)", help: help)
     } else {
-      error("expected an expression")
+      return error("expected an expression")
     }
   }
 

@@ -27,7 +27,11 @@ public struct SourceText: Sendable {
     for byte in text.utf8 {
       offset += 1
       if byte == UInt8(ascii: "\n") {
-        if previousWasCarriageReturn { starts[starts.count - 1] = offset } else { starts.append(offset) }
+        if previousWasCarriageReturn {
+          starts[starts.count - 1] = offset
+        } else {
+          starts.append(offset)
+        }
       } else if byte == UInt8(ascii: "\r") {
         starts.append(offset)
       }

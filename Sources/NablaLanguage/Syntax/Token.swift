@@ -56,7 +56,7 @@ public struct Token: Sendable, Hashable {
     case end
     /// Text that is not a token (an unknown character, a malformed number); the parser
     /// reports it if it reaches it, so raw command arguments such as paths may contain it.
-    case invalid(message: String, help: String?)
+    indirect case invalid(message: String, help: String?)
   }
 
   /// What the token is.
