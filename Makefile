@@ -5,7 +5,7 @@ PACKAGES := libedit-dev libncurses-dev libopenblas-dev tmux pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 
-.PHONY: run test deps build release bench clean
+.PHONY: run test deps build release bench clean verify-sessions
 
 deps:
 	@missing=""; for p in $(PACKAGES); do \
@@ -29,6 +29,11 @@ run: release
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel
+	$(MAKE) verify-sessions
+
+# Every session file must reproduce its recorded outputs.
+verify-sessions:
+	$$($(SWIFT) build --show-bin-path)/nabla run --verify sessions/*.nabla
 
 bench: deps
 	$(SWIFT) run -c release NablaBenchmarks

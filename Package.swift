@@ -14,13 +14,20 @@ let package = Package(
   targets: [
     .systemLibrary(
       name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-    .target(name: "NablaCore", dependencies: ["COpenBLAS"]),
+    .target(name: "CNablaKernels"),
+    .target(name: "NablaCore", dependencies: ["COpenBLAS", "CNablaKernels"]),
     .target(name: "NablaLanguage", dependencies: ["NablaCore"]),
     .target(name: "NablaSession", dependencies: ["NablaCore", "NablaLanguage"]),
+    .systemLibrary(name: "CEditLine", pkgConfig: "libedit", providers: [.apt(["libedit-dev"])]),
+    // No pkgConfig: SwiftPM drops ncursesw.pc's -D_XOPEN_SOURCE; the shim defines NCURSES_WIDECHAR.
+    .systemLibrary(name: "CNcurses", providers: [.apt(["libncurses-dev"])]),
+    .target(
+      name: "NablaTerminal",
+      dependencies: ["NablaCore", "NablaLanguage", "NablaSession", "CEditLine", "CNcurses"]),
     .executableTarget(
       name: "nabla",
       dependencies: [
-        "NablaCore", "NablaLanguage", "NablaSession",
+        "NablaCore", "NablaLanguage", "NablaSession", "NablaTerminal",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ]),
     .executableTarget(
@@ -29,5 +36,8 @@ let package = Package(
     .testTarget(name: "NablaLanguageTests", dependencies: ["NablaLanguage", "NablaCore"]),
     .testTarget(
       name: "NablaSessionTests", dependencies: ["NablaSession", "NablaLanguage", "NablaCore"]),
+    .testTarget(name: "NablaTerminalTests", dependencies: ["NablaTerminal", "NablaSession"]),
+    // Runs the built `nabla` binary: golden transcripts, exit codes, JSON output.
+    .testTarget(name: "NablaCLITests", dependencies: ["nabla"], exclude: ["Transcripts"]),
   ]
 )

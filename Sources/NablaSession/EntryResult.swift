@@ -23,11 +23,19 @@ public struct EntryResult {
   public var action: Action?
   /// Whether a successful run is kept for `:save` (commands such as `:vars` are not).
   var recordsInHistory = true
+  /// Whether the output holds measurements that change from run to run (`:time`), so a
+  /// verification compares its words but not its numbers.
+  public internal(set) var isVolatile = false
 
   init(source: SourceText) { self.source = source }
 
   /// Whether the entry ran without an error (warnings allowed).
   public var succeeded: Bool { !diagnostics.contains { $0.severity == .error } }
+
+  /// Whether the entry asked to leave (`:quit`).
+  public var isQuit: Bool {
+    if case .quit? = action { true } else { false }
+  }
 
   /// The first error, if any.
   public var error: Diagnostic? { diagnostics.first { $0.severity == .error } }

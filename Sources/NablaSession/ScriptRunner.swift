@@ -54,7 +54,11 @@ public struct ScriptRunner {
     fields += result.fields
     let warnings = result.diagnostics.filter { $0.severity == .warning }
     if !warnings.isEmpty {
-      fields.append(("warnings", .array(warnings.map { .string($0.message) })))
+      fields.append(
+        ("warnings", .array(warnings.map { w in
+          let place: (line: Int, column: Int) = w.range.isKnown ? result.source.location(of: w.range.start) : (line, 1)
+          return .object([("message", .string(w.message)), ("line", .integer(place.line)), ("column", .integer(place.column))])
+        })))
     }
     if let error = result.error {
       var location: (line: Int, column: Int) = (line, 1)

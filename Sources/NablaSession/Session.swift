@@ -22,6 +22,10 @@ public final class Session {
   public let cancellation = Cancellation()
   /// Called now and then by long commands (`:check … trials`, `:time`).
   public var onProgress: ((Progress) -> Void)?
+  /// Where successful entries are appended as they run (the REPL sets it).
+  public var journal: Journal?
+  /// How many `:load`s are running inside each other.
+  var loadDepth = 0
 
   public init() {}
 
@@ -31,10 +35,18 @@ public final class Session {
     let source = SourceText(text, fileName: fileName, firstLine: line)
     var result = EntryResult(source: source)
     cancellation.reset()
+    reportEnvironmentLimits(into: &result)
+    let limits = settings.limits
     do {
-      let entry = try Parser.parseEntry(text)
-      try execute(entry, into: &result)
-    } catch let diagnostic as Diagnostic {
+      try limits.checkLength(of: source)
+      let entry = try Parser.parseEntry(source, nestingLimit: limits.maximumNesting)
+      try checkOperations(entry)
+      try limits.apply { try execute(entry, into: &result) }
+    } catch var diagnostic as Diagnostic {
+      if diagnostic.isIncompleteInput && diagnostic.help == nil {
+        diagnostic.help = Session.unclosedBracket(in: source)
+      }
+      limits.explain(&diagnostic)
       result.diagnostics.append(diagnostic)
     } catch is Cancelled {
       result.diagnostics.append(Diagnostic.error("interrupted; the session is as it was before this entry", at: .unknown))
@@ -42,7 +54,9 @@ public final class Session {
       result.diagnostics.append(Diagnostic.error("\(error)", at: .unknown))
     }
     if result.succeeded && result.recordsInHistory {
-      history.append(RecordedEntry(text: text, output: result.output))
+      let recorded = RecordedEntry(text: text, output: result.output)
+      history.append(recorded)
+      journal?.append(recorded)
     }
     return result
   }
@@ -72,7 +86,7 @@ public final class Session {
       tensors[name] = value
       result.fields.append(("value", .tensor(shape: value.shape, scalars: value.scalars)))
     case .definition(let definition):
-      try define(definition)
+      try define(definition, source: result.source, into: &result)
     case .command(let command):
       try execute(command, into: &result)
     }
@@ -90,90 +104,6 @@ public final class Session {
         "'\(name)' is a function; delete it first with :del \(name) to reuse the name", at: range)
     }
   }
-
-  private func define(_ definition: FunctionDefinition) throws(Diagnostic) {
-    let name = definition.name
-    if Builtin.all[name] != nil {
-      throw Diagnostic.error("'\(name)' is a builtin function and cannot be redefined", at: definition.nameRange)
-    }
-    if Builtin.constants[name] != nil || tensors[name] != nil {
-      throw Diagnostic.error(
-        "'\(name)' is a \(tensors[name] != nil ? "tensor" : "constant"); choose another name for the function",
-        at: definition.nameRange)
-    }
-    for (p, range) in zip(definition.parameters, definition.parameterRanges) where Builtin.all[p] != nil {
-      throw Diagnostic.error("parameter '\(p)' hides the builtin '\(p)'", at: range)
-    }
-    // Names the body uses must exist now (or be parameters); recursion is an error.
-    var unknown: [(String, SourceRange)] = []
-    var calls: Set<String> = []
-    collectNames(
-      definition.body, selfName: name, parameters: Set(definition.parameters), unknown: &unknown, calls: &calls)
-    if let (first, range) = unknown.first {
-      var evaluator = makeEvaluator()
-      evaluator.functions[name] = UserFunction(definition)
-      throw Diagnostic.error(
-        "unknown name '\(first)' in the body of \(name)", at: range,
-        help: evaluator.suggestion(for: first, bindings: Dictionary(uniqueKeysWithValues: definition.parameters.map { ($0, Variable(Tensor(0))) })))
-    }
-    if let cycle = callCycle(from: name, body: calls) {
-      throw Diagnostic.error(
-        "\(name) would call itself (\(cycle.joined(separator: " → "))); recursion is not supported",
-        at: definition.nameRange)
-    }
-    functions[name] = UserFunction(definition)
-  }
-
-  private func collectNames(
-    _ expr: Expr, selfName: String = "", parameters: Set<String>, unknown: inout [(String, SourceRange)], calls: inout Set<String>
-  ) {
-    var stack = [expr]
-    while let e = stack.popLast() {
-      switch e.kind {
-      case .number: break
-      case .name(let n):
-        if !parameters.contains(n) && tensors[n] == nil && Builtin.constants[n] == nil {
-          unknown.append((n, e.range))
-        }
-      case .tensor(let items): stack += items
-      case .unary(_, let x): stack.append(x)
-      case .binary(_, let a, let b): stack += [a, b]
-      case .call(let n, let range, let args):
-        if Builtin.all[n] == nil {
-          calls.insert(n)
-          if functions[n] == nil && n != selfName { unknown.append((n, range)) }
-        }
-        stack += args.map(\.value)
-      case .index(let base, let items):
-        stack.append(base)
-        for item in items {
-          switch item {
-          case .index(let i): stack.append(i)
-          case .slice(let a, let b, let c): stack += [a, b, c].compactMap { $0 }
-          case .ellipsis: break
-          }
-        }
-      }
-    }
-    unknown.sort { $0.1.start < $1.1.start }
-  }
-
-  /// The call chain that leads back to `name`, if the new body would make one.
-  private func callCycle(from name: String, body calls: Set<String>) -> [String]? {
-    var queue: [[String]] = calls.sorted().map { [name, $0] }
-    var seen: Set<String> = []
-    while !queue.isEmpty {
-      let path = queue.removeFirst()
-      let last = path[path.count - 1]
-      if last == name { return path }
-      guard seen.insert(last).inserted, let f = functions[last] else { continue }
-      var next: Set<String> = []
-      var ignored: [(String, SourceRange)] = []
-      collectNames(f.definition.body, parameters: Set(f.parameters), unknown: &ignored, calls: &next)
-      for n in next.sorted() { queue.append(path + [n]) }
-    }
-    return nil
-  }
 }
 
 /// One successful entry and its printed output.
@@ -184,8 +114,9 @@ public struct RecordedEntry: Sendable, Equatable {
 
 /// Settings a person can change with `:set NAME VALUE`.
 public struct Settings: Sendable {
-  /// How tensors print.
-  public var format = TensorFormat()
+  /// How tensors print: numpy's style, summarised past 100 elements (numpy: 1000) so a
+  /// gradient of a 1000-dimensional input fits on a screen (`:set threshold 1000`).
+  public var format = TensorFormat(threshold: 100)
   /// Default trials of `:check … over`.
   public var trials = 1000
   /// Default absolute tolerance of `:check`.
@@ -194,4 +125,6 @@ public struct Settings: Sendable {
   public var relativeTolerance = 1e-5
   /// Seconds `:time` spends on each measurement.
   public var timeBudget = 0.2
+  /// Resource limits (`:set maxelements …`), from the environment when given there.
+  public var limits = Limits.environment.limits
 }

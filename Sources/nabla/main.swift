@@ -2,6 +2,7 @@ import ArgumentParser
 import NablaCore
 import NablaLanguage
 import NablaSession
+import NablaTerminal
 
 #if canImport(Glibc)
   import Glibc
@@ -11,7 +12,9 @@ import NablaSession
 let nablaVersion = "0.1.0"
 
 func writeOut(_ s: String) {
-  print(s)
+  // Unbuffered, so output and diagnostics (stderr) keep their order on a shared terminal.
+  let text = s + "\n"
+  _ = text.withCString { write(1, $0, strlen($0)) }
 }
 
 func writeErr(_ s: String) {
@@ -39,25 +42,31 @@ struct Nabla: ParsableCommand {
     version: nablaVersion,
     subcommands: [Run.self])
 
-  @Option(name: .shortAndLong, help: ArgumentHelp("Run one entry and exit.", valueName: "entry"))
+  @Option(
+    name: .shortAndLong,
+    help: ArgumentHelp("Run one entry and exit (repeat -e to run several in order).", valueName: "entry"))
   var entry: [String] = []
 
-  @Flag(help: "Print one JSON object per entry.")
-  var json = false
+  @OptionGroup var script: ScriptOptions
 
   mutating func run() throws {
     let session = Session()
     var runner = ScriptRunner(session: session, write: writeOut, writeError: writeErr)
-    runner.json = json
+    runner.json = script.json
+    runner.keepGoing = script.keepGoing
     runner.color = stderrWantsColor()
     if !entry.isEmpty {
       var ok = true
       for text in entry {
         let result = session.run(text, fileName: nil, line: 1)
         runner.report(result, line: 1)
-        if !result.succeeded { ok = false; break }
+        if !result.succeeded { ok = false }
+        if (!ok && !script.keepGoing) || result.isQuit { break }
       }
       throw ExitCode(ok ? 0 : 1)
+    }
+    if isatty(0) != 0 && isatty(1) != 0 {
+      throw ExitCode(REPL(version: nablaVersion, session: session).run())
     }
     // Script mode: read everything from the pipe, then run it like a file.
     var text = ""
@@ -74,44 +83,64 @@ struct Run: ParsableCommand {
   @Argument(help: "Session files (.nabla) to run.")
   var files: [String]
 
-  @Flag(help: "Print one JSON object per entry (for autograders and scripts).")
-  var json = false
+  @OptionGroup var script: ScriptOptions
 
-  @Flag(help: "Go on after an entry fails (the exit status is still 1).")
-  var keepGoing = false
+  @Flag(help: "Recompute every entry and report those whose output differs from the recorded one.")
+  var verify = false
+
+  @Flag(help: "Rewrite the recorded outputs in place (atomically).")
+  var update = false
+
+  @Option(help: "Relative tolerance for numbers when verifying.")
+  var tolerance = 1e-9
 
   mutating func run() throws {
     var allOK = true
     for path in files {
-      guard let data = FileManagerLite.read(path) else {
-        writeErr("error: cannot read \(path)")
+      let data: String
+      do {
+        data = try FileIO.readText(path)
+      } catch {
+        writeErr("error: \(error)")
         throw ExitCode(1)
+      }
+      let file = SessionFile(parsing: data)
+      if verify || update {
+        let (outputs, changes) = Verifier(tolerance: tolerance).verify(file, fileName: path)
+        if update {
+          do {
+            try FileIO.writeAtomically(file.rendered(outputs: outputs), to: path, overwrite: true)
+          } catch {
+            writeErr("error: \(error)")
+            throw ExitCode(1)
+          }
+          writeOut("\(path): \(changes.isEmpty ? "up to date" : "updated \(changes.count) entr\(changes.count == 1 ? "y" : "ies")")")
+          continue
+        }
+        for change in changes { writeErr(Verifier.describe(change, fileName: path)) }
+        writeOut("\(path): \(file.entries.count - changes.count)/\(file.entries.count) entries verified" + (changes.isEmpty ? "" : ", \(changes.count) changed"))
+        allOK = allOK && changes.isEmpty
+        continue
       }
       let session = Session()
       var runner = ScriptRunner(session: session, write: writeOut, writeError: writeErr)
-      runner.json = json
-      runner.keepGoing = keepGoing
+      runner.json = script.json
+      runner.keepGoing = script.keepGoing
       runner.color = stderrWantsColor()
-      let (ok, _) = runner.run(SessionFile(parsing: data), fileName: path)
+      let (ok, _) = runner.run(file, fileName: path)
       allOK = allOK && ok
-      if !ok && !keepGoing { break }
+      if !ok && !script.keepGoing { break }
     }
     throw ExitCode(allOK ? 0 : 1)
   }
 }
 
-/// Reads a whole file as UTF-8.
-enum FileManagerLite {
-  static func read(_ path: String) -> String? {
-    guard let f = fopen(path, "rb") else { return nil }
-    defer { fclose(f) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-      let n = fread(&buffer, 1, buffer.count, f)
-      if n <= 0 { break }
-      bytes += buffer[0..<n]
-    }
-    return String(validating: bytes, as: UTF8.self)
-  }
+/// How scripts run, for `nabla run`, `nabla -e` and a pipe. One option group shared by the
+/// root command and `run`: flags declared on both separately would all go to the root.
+struct ScriptOptions: ParsableArguments {
+  @Flag(help: "Print one JSON object per entry (for autograders and scripts).")
+  var json = false
+
+  @Flag(help: "Go on after an entry fails (the exit status is still 1).")
+  var keepGoing = false
 }

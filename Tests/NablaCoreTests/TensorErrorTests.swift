@@ -24,6 +24,7 @@ import Testing
     case .elementCountMismatch: "elementCountMismatch"
     case .invalidArgument: "invalidArgument"
     case .gradientShapeMismatch: "gradientShapeMismatch"
+    case .tooLarge: "tooLarge"
     }
   }
 
@@ -31,7 +32,7 @@ import Testing
     "cannotBroadcast", "cannotBroadcastTo", "axisOutOfRange", "duplicateAxis", "cannotReshape",
     "invalidShape", "indexOutOfRange", "tooManyIndices", "zeroSliceStep", "matmulMismatch",
     "mismatchedShapes", "invalidPermutation", "notScalar", "elementCountMismatch",
-    "invalidArgument", "gradientShapeMismatch",
+    "invalidArgument", "gradientShapeMismatch", "tooLarge",
   ]
 
   /// A call that must fail, and the message it must fail with.
@@ -175,6 +176,9 @@ import Testing
         _ = try Tensor.arange(start: -1e308, stop: 1e308)
       },
       Trigger("linspace: count must be ≥ 0, got -1") { _ = try Tensor.linspace(0, 1, count: -1) },
+      Trigger("zeros would make a tensor of shape (100000, 100000), 10000000000 elements; the limit is 100000000 elements per tensor") {
+        _ = try Tensor.zeros([100_000, 100_000])
+      },
     ]
   }()
 

@@ -5,8 +5,15 @@
 public struct Gradients {
   /// Nodes in topological order (inputs before the nodes made from them).
   public let order: [Node]
-  /// The gradient of each node of `order`, as variables (recorded when `createGraph`).
-  let values: [Variable]
+  /// The gradient of each node of `order`.
+  let values: [Tensor]
+  /// With `createGraph`, the same gradients as recorded variables; otherwise empty.
+  let recorded: [Variable]
+
+  /// The gradient of `order[i]`.
+  private func gradient(at i: Int) -> Variable {
+    recorded.isEmpty ? Variable(values[i]) : recorded[i]
+  }
 
   /// The gradient with respect to a node (zeros of its shape if the output does not
   /// depend on it).
@@ -14,20 +21,21 @@ public struct Gradients {
   /// - Complexity: O(1) until a later backward pass reuses the node's scratch index, then
   ///   O(nodes).
   public subscript(node: Node) -> Variable {
-    if node.backwardIndex >= 0 && node.backwardIndex < order.count && order[node.backwardIndex] === node {
-      return values[node.backwardIndex]
+    let i = Int(node.backwardIndex)
+    if i >= 0 && i < order.count && order[i] === node {
+      return gradient(at: i)
     }
     // A later pass through this node moved its index; these gradients still hold for it.
     if node.requiresGradient, let i = order.firstIndex(where: { $0 === node }) {
-      return values[i]
+      return gradient(at: i)
     }
-    return Variable(Tensor(uncheckedShape: node.shape, scalars: Array(repeating: 0, count: node.value.count)))
+    return Variable(Tensor(uncheckedShape: node.shape, repeating: 0))
   }
 
   /// The gradient with respect to a variable; zeros for a constant.
   public subscript(variable: Variable) -> Variable {
     guard let node = variable.node else {
-      return Variable(Tensor(uncheckedShape: variable.shape, scalars: Array(repeating: 0, count: variable.value.count)))
+      return Variable(Tensor(uncheckedShape: variable.shape, repeating: 0))
     }
     return self[node]
   }
@@ -37,24 +45,34 @@ public struct Gradients {
 /// chain of a million nodes is fine.
 /// - Complexity: O(nodes + edges)
 public func topologicalOrder(from root: Node) -> [Node] {
+  topologicalOrder(from: root, clearingGradients: false)
+}
+
+/// `topologicalOrder(from:)`, optionally forgetting each node's last gradient on the way
+/// (the backward pass then sums into `gradient` from nil without touching every node again).
+func topologicalOrder(from root: Node, clearingGradients: Bool) -> [Node] {
+  // Every node is created after its inputs, so ids already are a topological order: collect
+  // the reachable nodes, then sort by id. Each node remembers the last pass that visited it,
+  // so there is no set of visited nodes to hash. (The collection order of a chain is nearly
+  // sorted already, which the sort finishes in linear time.)
+  let pass = Node.nextPass.wrappingAdd(1, ordering: .relaxed).newValue
   var order: [Node] = []
-  var visited = Set<ObjectIdentifier>()
-  // Each stack entry is a node and the index of the next input to visit.
-  var stack: [(Node, Int)] = [(root, 0)]
-  visited.insert(ObjectIdentifier(root))
-  while !stack.isEmpty {
-    let (node, next) = stack[stack.count - 1]
-    if next < node.inputs.count {
-      stack[stack.count - 1].1 = next + 1
-      let input = node.inputs[next]
-      if input.requiresGradient && visited.insert(ObjectIdentifier(input)).inserted {
-        stack.append((input, 0))
+  var stack: [Node] = []
+  order.reserveCapacity(16)
+  stack.reserveCapacity(16)
+  stack.append(root)
+  root.visitedPass = pass
+  while let node = stack.popLast() {
+    if clearingGradients { node.gradient = nil }
+    node.operands.forEachDifferentiableNode { input in
+      if input.visitedPass != pass {
+        input.visitedPass = pass
+        stack.append(input)
       }
-    } else {
-      stack.removeLast()
-      order.append(node)
     }
+    order.append(node)
   }
+  order.sort { $0.id < $1.id }
   return order
 }
 
@@ -76,56 +94,106 @@ public func backward(
     seedValue = seed
   } else {
     guard output.value.count == 1 else { throw .notScalar(op: "backward", output.shape) }
-    seedValue = Tensor(uncheckedShape: output.shape, scalars: [1])
+    seedValue = Tensor(uncheckedShape: output.shape, repeating: 1)
   }
   guard let root = output.node, root.requiresGradient else {
-    return Gradients(order: [], values: [])
+    return Gradients(order: [], values: [], recorded: [])
   }
-  let order = topologicalOrder(from: root)
-  for (i, node) in order.enumerated() { node.backwardIndex = i }
-  var grads = [Variable?](repeating: nil, count: order.count)
-  grads[order.count - 1] = Variable(seedValue)
+  let order = topologicalOrder(from: root, clearingGradients: true)
+  if createGraph { return try recordedBackward(order, seed: seedValue) }
 
-  for i in stride(from: order.count - 1, through: 0, by: -1) {
-    let node = order[i]
-    guard let g = grads[i], !node.inputs.isEmpty else { continue }
-    let needs = node.inputs.map(\.requiresGradient)
-    let inputs = node.inputs.map { createGraph ? Variable($0) : Variable($0.value) }
-    let y = createGraph ? Variable(node) : Variable(node.value)
-    let contributions = try Variable.gradients(
-      of: node.op, inputs: inputs, output: y, gradient: createGraph ? g : g.detached, needs: needs)
-    for (j, input) in node.inputs.enumerated() where needs[j] {
-      guard j < contributions.count, let c = contributions[j] else { continue }
-      guard c.shape == input.shape else {
-        throw .gradientShapeMismatch(op: node.op.name, expected: input.shape, got: c.shape)
+  // Each node's gradient is summed in place in `node.gradient`; when the sweep reaches a
+  // node, every consumer has added its term, so it is final.
+  root.gradient = seedValue
+  var values: [Tensor] = []
+  values.reserveCapacity(order.count)
+  do {
+    for i in stride(from: order.count - 1, through: 0, by: -1) {
+      let node = order[i]
+      node.backwardIndex = Int32(truncatingIfNeeded: i)
+      guard let g = node.gradient else {
+        // No consumer passed anything back: the output does not depend on this node.
+        let zero = Tensor(uncheckedShape: node.shape, repeating: 0)
+        node.gradient = zero
+        values.append(zero)
+        continue
       }
-      let k = input.backwardIndex
-      if let existing = grads[k] {
-        grads[k] = createGraph ? try existing + c : Variable(existing.value.adding(c.value))
-      } else {
-        grads[k] = c
+      values.append(g)
+      let operands = node.operands
+      if operands.isEmpty { continue }
+      let needs = Needs(operands)
+      let contributions = try Variable.gradients(
+        of: node.op, inputs: RuleInputs(operands, attached: false),
+        output: Variable(node.value), gradient: Variable(g), needs: needs)
+      for j in 0..<operands.count where needs[j] {
+        guard let c = contributions[j], let input = operands.node(j) else { continue }
+        try checkShape(c, of: input, in: node)
+        if input.gradient == nil {
+          input.gradient = c.value
+        } else {
+          input.gradient!.add(c.value)
+        }
       }
     }
+  } catch {
+    for node in order { node.gradient = nil }
+    throw error
   }
-  var values: [Variable] = []
-  values.reserveCapacity(order.count)
+  values.reverse()
+  return Gradients(order: order, values: values, recorded: [])
+}
+
+/// The backward sweep recorded as a graph of its own (`createGraph`): gradients are
+/// variables, summed with recorded additions.
+private func recordedBackward(_ order: [Node], seed: Tensor) throws(TensorError) -> Gradients {
+  for (i, node) in order.enumerated() { node.backwardIndex = Int32(truncatingIfNeeded: i) }
+  var grads = [Variable?](repeating: nil, count: order.count)
+  grads[order.count - 1] = Variable(seed)
+  for i in stride(from: order.count - 1, through: 0, by: -1) {
+    let node = order[i]
+    let operands = node.operands
+    guard let g = grads[i], !operands.isEmpty else { continue }
+    let needs = Needs(operands)
+    let contributions = try Variable.gradients(
+      of: node.op, inputs: RuleInputs(operands, attached: true), output: Variable(node),
+      gradient: g, needs: needs)
+    for j in 0..<operands.count where needs[j] {
+      guard let c = contributions[j], let input = operands.node(j) else { continue }
+      try checkShape(c, of: input, in: node)
+      let k = Int(input.backwardIndex)
+      grads[k] = try grads[k].map { existing throws(TensorError) in try existing + c } ?? c
+    }
+  }
+  var recorded: [Variable] = []
+  recorded.reserveCapacity(order.count)
   for (i, node) in order.enumerated() {
-    let g = grads[i] ?? Variable(Tensor(uncheckedShape: node.shape, scalars: Array(repeating: 0, count: node.value.count)))
+    let g = grads[i] ?? Variable(Tensor(uncheckedShape: node.shape, repeating: 0))
     node.gradient = g.value
-    values.append(g)
+    recorded.append(g)
   }
-  return Gradients(order: order, values: values)
+  return Gradients(order: order, values: recorded.map(\.value), recorded: recorded)
+}
+
+/// Throws when a rule's term for `input` does not have the input's shape (a bug in a rule).
+@inline(__always)
+private func checkShape(_ c: Variable, of input: Node, in node: Node) throws(TensorError) {
+  guard c.shape == input.shape else {
+    throw .gradientShapeMismatch(op: node.op.name, expected: input.shape, got: c.shape)
+  }
 }
 
 extension Tensor {
-  /// Elementwise sum of two tensors of the same shape, reusing `self`'s buffer when unique.
-  func adding(_ other: Tensor) -> Tensor {
-    var result = self
-    result.scalars.withUnsafeMutableBufferPointer { dst in
-      other.scalars.withUnsafeBufferPointer { src in
+  /// Adds a tensor of the same shape elementwise, writing into this one's buffer when it is
+  /// uniquely held.
+  mutating func add(_ other: Tensor) {
+    if case .one(let a) = storage, case .one(let b) = other.storage {
+      storage = .one(a + b)
+      return
+    }
+    other.withUnsafeBufferPointer { src in
+      withUnsafeMutableBufferPointer { dst in
         for i in 0..<dst.count { dst[i] += src[i] }
       }
     }
-    return result
   }
 }

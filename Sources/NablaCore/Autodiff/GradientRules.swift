@@ -10,29 +10,29 @@ extension Variable {
   /// The gradients of `op`'s inputs given the output `y` and its gradient `g`.
   /// `needs[i]` says whether input i wants one; a nil entry means zero.
   static func gradients(
-    of op: Op, inputs x: [Variable], output y: Variable, gradient g: Variable, needs: [Bool]
-  ) throws(TensorError) -> [Variable?] {
+    of op: Op, inputs x: RuleInputs, output y: Variable, gradient g: Variable, needs: Needs
+  ) throws(TensorError) -> Contributions {
     switch op {
     case .leaf, .constant:
-      return []
+      return .none
 
     case .unary(let f):
       let a = x[0]
       switch f {
-      case .negate: return [-g]
-      case .exp: return [try g * y]
-      case .log: return [try g / a]
-      case .sin: return [try g * cos(a)]
-      case .cos: return [-(try g * sin(a))]
-      case .tan: return [try g * (1 + y * y)]
-      case .tanh: return [try g * (1 - y * y)]
-      case .sigmoid: return [try g * (y * (1 - y))]
-      case .relu: return [try g * mask(a.value.map(.positive))]
-      case .sqrt: return [try g / (2 * y)]
-      case .abs: return [try g * mask(a.value.map(.sign))]
-      case .square: return [try g * (2 * a)]
-      case .reciprocal: return [-(try g * (y * y))]
-      case .sign, .positive, .nonzero, .finiteOrZero: return [nil]
+      case .negate: return .one(-g)
+      case .exp: return .one(try g * y)
+      case .log: return .one(try g / a)
+      case .sin: return .one(try g * cos(a))
+      case .cos: return .one(-(try g * sin(a)))
+      case .tan: return .one(try g * (1 + y * y))
+      case .tanh: return .one(try g * (1 - y * y))
+      case .sigmoid: return .one(try g * (y * (1 - y)))
+      case .relu: return .one(try g * mask(a.value.map(.positive)))
+      case .sqrt: return .one(try g / (2 * y))
+      case .abs: return .one(try g * mask(a.value.map(.sign)))
+      case .square: return .one(try g * (2 * a))
+      case .reciprocal: return .one(-(try g * (y * y)))
+      case .sign, .positive, .nonzero, .finiteOrZero: return .one(nil)
       }
 
     case .binary(let f):
@@ -44,16 +44,15 @@ extension Variable {
       }
       switch f {
       case .add:
-        return [try reduced(g, 0), try reduced(g, 1)]
+        return .two(try reduced(g, 0), try reduced(g, 1))
       case .subtract:
-        return [try reduced(g, 0), try reduced(-g, 1)]
+        return .two(try reduced(g, 0), try reduced(-g, 1))
       case .multiply:
-        return [try reduced(needs[0] ? g * b : nil, 0), try reduced(needs[1] ? g * a : nil, 1)]
+        return .two(try reduced(needs[0] ? g * b : nil, 0), try reduced(needs[1] ? g * a : nil, 1))
       case .divide:
-        return [
+        return .two(
           try reduced(needs[0] ? g / b : nil, 0),
-          try reduced(needs[1] ? -(try g * y / b) : nil, 1),
-        ]
+          try reduced(needs[1] ? -(try g * y / b) : nil, 1))
       case .power:
         // d(a^b)/da = b·a^(b−1), taken as 0 where a = b = 0 (a^0 is constant even at 0;
         // the base is replaced by 1 there so that no 0·∞ appears, at any order);
@@ -61,7 +60,7 @@ extension Variable {
         var da: Variable? = nil
         if needs[0] {
           var base = a
-          if b.value.scalars.contains(0) {
+          if b.value.withUnsafeBufferPointer({ $0.contains(0) }) {
             let live = try b.value.map(.nonzero).combined(.maximum, with: a.value.map(.nonzero))
             base = try select(mask(live), a, 1)
           }
@@ -73,19 +72,18 @@ extension Variable {
           let safeLog = try select(zero, log(select(zero, a, 1)), 0)
           db = try g * (y * safeLog)
         }
-        return [try reduced(da, 0), try reduced(db, 1)]
+        return .two(try reduced(da, 0), try reduced(db, 1))
       case .maximum, .minimum:
         // Ties share the gradient equally.
         let share = mask(
           f == .maximum
             ? try a.value.combined(.maximumShare, with: b.value)
             : try b.value.combined(.maximumShare, with: a.value))
-        return [
+        return .two(
           try reduced(needs[0] ? g * share : nil, 0),
-          try reduced(needs[1] ? g * (1 - share) : nil, 1),
-        ]
+          try reduced(needs[1] ? g * (1 - share) : nil, 1))
       case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual, .maximumShare:
-        return [nil, nil]
+        return .two(nil, nil)
       }
 
     case .reduce(let r, let axes, let keepDims):
@@ -94,31 +92,31 @@ extension Variable {
       let gk = try reshape(g, keptShape)
       switch r {
       case .sum:
-        return [try broadcast(gk, to: a.shape)]
+        return .one(try broadcast(gk, to: a.shape))
       case .mean:
         let n = Double(axes.reduce(1) { $0 * a.shape[$1] })
-        return [try broadcast(gk / Variable(Tensor(n)), to: a.shape)]
+        return .one(try broadcast(gk / Variable(Tensor(n)), to: a.shape))
       case .max, .min:
         let yk = try y.value.reshaped(to: keptShape)
         let hits = try a.value.combined(.equal, with: yk)
         let count = try hits.reduce(.sum, axes: axes, keepDims: true)
         let share = try hits.combined(.divide, with: count)
         _ = keepDims
-        return [try broadcast(gk, to: a.shape) * mask(share)]
+        return .one(try broadcast(gk, to: a.shape) * mask(share))
       }
 
     case .reshape:
-      return [try reshape(g, x[0].shape)]
+      return .one(try reshape(g, x[0].shape))
     case .transpose(let perm):
-      return [try transpose(g, Tensor.inversePermutation(perm))]
+      return .one(try transpose(g, Tensor.inversePermutation(perm)))
     case .broadcast:
-      return [try sumToShape(g, x[0].shape)]
+      return .one(try sumToShape(g, x[0].shape))
     case .sumToShape:
-      return [try broadcast(g, to: x[0].shape)]
+      return .one(try broadcast(g, to: x[0].shape))
     case .index(let view):
-      return [indexAdjoint(g, view, shape: x[0].shape)]
+      return .one(indexAdjoint(g, view, shape: x[0].shape))
     case .indexAdjoint(let view):
-      return [indexed(g, view)]
+      return .one(indexed(g, view))
 
     case .concat(let axis):
       var start = 0
@@ -134,7 +132,7 @@ extension Variable {
         }
         start += size
       }
-      return result
+      return .many(result)
 
     case .matmul:
       let (a, b) = (x[0], x[1])
@@ -152,27 +150,27 @@ extension Variable {
       }
       let da = needs[0] ? try reshape(sumToShape(matmul(g2, swapLast(b2)), pa), a.shape) : nil
       let db = needs[1] ? try reshape(sumToShape(matmul(swapLast(a2), g2), pb), b.shape) : nil
-      return [da, db]
+      return .two(da, db)
 
     case .softmax(let axis):
       // y ⊙ (g − Σ g⊙y)
       let s = try sum(g * y, axes: [axis], keepDims: true)
-      return [try y * (g - s)]
+      return .one(try y * (g - s))
 
     case .logsumexp(let axes, _):
       let a = x[0]
       let keptShape = Tensor.reducedShape(a.shape, axes: axes, keepDims: true)
       let softmax = try exp(a - reshape(y, keptShape))
-      return [try broadcast(reshape(g, keptShape), to: a.shape) * softmax]
+      return .one(try broadcast(reshape(g, keptShape), to: a.shape) * softmax)
 
     case .select:
       let condition = x[0]
       let zero = Variable(Tensor(0))
-      return [
+      return .many([
         nil,
         needs[1] ? try sumToShape(select(condition, g, zero), x[1].shape) : nil,
         needs[2] ? try sumToShape(select(condition, zero, g), x[2].shape) : nil,
-      ]
+      ])
     }
   }
 }

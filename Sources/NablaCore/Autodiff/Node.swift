@@ -1,3 +1,4 @@
+import CNablaKernels
 import Synchronization
 
 /// The primitive operations the graph records. Each has one forward kernel (in `Kernels/`)
@@ -18,9 +19,9 @@ public enum Op: Sendable, Equatable {
   /// The adjoint of broadcasting: sums over broadcast axes back to the output's shape.
   case sumToShape
   /// Selecting with an index expression.
-  case index(StridedView)
+  indirect case index(StridedView)
   /// The adjoint of `index`: scatters into zeros of the output's shape.
-  case indexAdjoint(StridedView)
+  indirect case indexAdjoint(StridedView)
   case concat(axis: Int)
   case matmul
   case softmax(axis: Int)
@@ -59,42 +60,82 @@ public final class Node {
   /// The operation that produced `value`.
   public let op: Op
   /// The operands, in the op's order.
-  public private(set) var inputs: [Node]
+  ///
+  /// An operand recorded without a node of its own (a literal, a plain constant) is kept as
+  /// its value until this is first read; it then becomes a `.constant` node with the id
+  /// reserved for it when it was recorded, so displays see the same graph either way.
+  /// - Complexity: O(inputs); allocates the array.
+  public var inputs: [Node] {
+    if operands.constantCount > 0 { materializeConstants() }
+    return operands.nodes
+  }
+  /// The operands as recorded (see `Operands`); the backward pass reads these.
+  @exclusivity(unchecked) var operands: Operands
   /// The forward value.
   public let value: Tensor
   /// Whether the backward pass computes a gradient for this node.
   public let requiresGradient: Bool
+  /// Scratch slot used by the backward pass: this node's index in its order. (32 bits,
+  /// next to `requiresGradient`, keep the node small: a scalar graph is mostly nodes.)
+  @exclusivity(unchecked) var backwardIndex: Int32 = -1
   /// What a person would call this node: a parameter name or the source text.
   public var label: String?
   /// The gradient from the last `backward` that reached this node (its shape is `value`'s).
-  public internal(set) var gradient: Tensor?
+  @exclusivity(unchecked) public internal(set) var gradient: Tensor?
   /// Creation order; inputs always have smaller ids than the nodes made from them.
   public let id: Int
-  /// Scratch slot used by the backward pass.
-  var backwardIndex: Int = -1
+  /// The topological sort that last visited this node (see `topologicalOrder(from:)`).
+  @exclusivity(unchecked) var visitedPass: Int = 0
 
   // Atomic: graphs are built on several threads at once (parallel tests, sessions).
   private static let nextID = Atomic<Int>(0)
+  static let nextPass = Atomic<Int>(0)
+  /// A graph of scalar nodes is megabytes of small blocks, freed and made again on every
+  /// call: glibc malloc should keep them rather than return them (`nabla_keep_large_blocks`).
+  private static let mallocTuning: Void = nabla_keep_large_blocks()
 
-  init(op: Op, inputs: [Node], value: Tensor, requiresGradient: Bool, label: String? = nil) {
+  convenience init(op: Op, inputs: [Node], value: Tensor, requiresGradient: Bool, label: String? = nil) {
+    self.init(op: op, operands: Operands(nodes: inputs), value: value, requiresGradient: requiresGradient, label: label)
+  }
+
+  /// A node whose constant operands (if any) get the ids just before its own.
+  init(op: Op, operands: Operands, value: Tensor, requiresGradient: Bool, label: String? = nil) {
+    _ = Node.mallocTuning
     self.op = op
-    self.inputs = inputs
+    self.operands = operands
     self.value = value
     self.requiresGradient = requiresGradient
-    self.label = label
-    self.id = Node.nextID.wrappingAdd(1, ordering: .relaxed).newValue
+    if let label { self.label = label }
+    self.id = Node.nextID.wrappingAdd(1 + operands.constantCount, ordering: .relaxed).newValue
+  }
+
+  /// A constant operand's node, with the id its consumer reserved.
+  private init(constant value: Tensor, id: Int) {
+    self.op = .constant
+    self.operands = .none
+    self.value = value
+    self.requiresGradient = false
+    self.id = id
+  }
+
+  /// Gives every constant operand its node (ids `id - constantCount ..< id`, in order).
+  private func materializeConstants() {
+    var next = id - operands.constantCount
+    operands.replaceConstants { value in
+      defer { next += 1 }
+      return Node(constant: value, id: next)
+    }
   }
 
   // Releasing a long chain would otherwise recurse once per node in ARC's deinit and
   // overflow the stack; unlink uniquely held inputs iteratively instead.
   deinit {
-    guard !inputs.isEmpty else { return }
-    var stack = inputs
-    inputs = []
+    guard operands.hasNodes else { return }
+    var stack: [Node] = []
+    operands.moveNodes(into: &stack)
     while var node = stack.popLast() {
       if isKnownUniquelyReferenced(&node) {
-        stack.append(contentsOf: node.inputs)
-        node.inputs = []
+        node.operands.moveNodes(into: &stack)
       }
     }
   }

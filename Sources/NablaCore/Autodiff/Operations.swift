@@ -5,14 +5,14 @@ extension Variable {
 
   /// Applies a differentiable elementwise function (exp, log, sin, …).
   public static func apply(_ function: UnaryFunction, _ x: Variable) -> Variable {
-    record(.unary(function), [x], x.value.map(function))
+    record(.unary(function), x, x.value.map(function))
   }
 
   /// Applies a broadcasting binary function (+, −, ×, ÷, ^, maximum, minimum, comparisons).
   public static func apply(
     _ function: BinaryFunction, _ a: Variable, _ b: Variable
   ) throws(TensorError) -> Variable {
-    record(.binary(function), [a, b], try a.value.combined(function, with: b.value))
+    record(.binary(function), a, b, try a.value.combined(function, with: b.value))
   }
 
   public static func + (a: Variable, b: Variable) throws(TensorError) -> Variable { try apply(.add, a, b) }
@@ -50,7 +50,7 @@ extension Variable {
   ) throws(TensorError) -> Variable {
     let normalized = try normalizeAxes(axes, rank: x.value.rank, op: reduction.rawValue)
     return record(
-      .reduce(reduction, axes: normalized, keepDims: keepDims), [x],
+      .reduce(reduction, axes: normalized, keepDims: keepDims), x,
       try x.value.reduce(reduction, axes: normalized, keepDims: keepDims))
   }
 
@@ -68,7 +68,7 @@ extension Variable {
     guard (try? broadcastShapes(shape, x.shape, op: "sum_to_shape")) == x.shape else {
       throw .cannotBroadcastTo(op: "sum_to_shape", from: shape, to: x.shape)
     }
-    return record(.sumToShape, [x], x.value.unbroadcast(to: shape))
+    return record(.sumToShape, x, x.value.unbroadcast(to: shape))
   }
 
   // MARK: Layout
@@ -77,20 +77,20 @@ extension Variable {
   public static func reshape(_ x: Variable, _ shape: [Int]) throws(TensorError) -> Variable {
     let resolved = try resolveReshape(x.shape, shape)
     if resolved == x.shape { return x }
-    return record(.reshape, [x], Tensor(uncheckedShape: resolved, scalars: x.value.scalars))
+    return record(.reshape, x, Tensor(uncheckedShape: resolved, storage: x.value.storage))
   }
 
   /// Permutes the axes (nil reverses them).
   public static func transpose(_ x: Variable, _ permutation: [Int]? = nil) throws(TensorError) -> Variable {
     let perm = try Tensor.resolvePermutation(permutation, rank: x.value.rank)
     if perm == Array(0..<perm.count) { return x }
-    return record(.transpose(perm), [x], try x.value.transposed(perm))
+    return record(.transpose(perm), x, try x.value.transposed(perm))
   }
 
   /// Repeats along broadcast axes to `shape` (numpy's `broadcast_to`).
   public static func broadcast(_ x: Variable, to shape: [Int]) throws(TensorError) -> Variable {
     if x.shape == shape { return x }
-    return record(.broadcast, [x], try x.value.broadcast(to: shape))
+    return record(.broadcast, x, try x.value.broadcast(to: shape))
   }
 
   /// Inserts a unit axis at `axis` (which may be negative, counted in the result's axes).
@@ -124,13 +124,13 @@ extension Variable {
   }
 
   static func indexed(_ x: Variable, _ view: StridedView) -> Variable {
-    record(.index(view), [x], x.value.gathered(shape: view.shape, strides: view.strides, offset: view.offset))
+    record(.index(view), x, x.value.gathered(shape: view.shape, strides: view.strides, offset: view.offset))
   }
 
   /// Scatters `x` into zeros of `shape` at a view's positions (the adjoint of indexing).
   static func indexAdjoint(_ x: Variable, _ view: StridedView, shape: [Int]) -> Variable {
     record(
-      .indexAdjoint(view), [x],
+      .indexAdjoint(view), x,
       x.value.scatteredAdd(into: shape, strides: view.strides, offset: view.offset))
   }
 
@@ -159,7 +159,7 @@ extension Variable {
 
   /// numpy's `matmul` (1-d promotion, batch broadcasting), through BLAS.
   public static func matmul(_ a: Variable, _ b: Variable) throws(TensorError) -> Variable {
-    record(.matmul, [a, b], try a.value.matmul(b.value))
+    record(.matmul, a, b, try a.value.matmul(b.value))
   }
 
   /// The dot product of vectors, or the matrix product of operands of rank ≤ 2.
@@ -172,7 +172,7 @@ extension Variable {
   }
 
   static func matmul(_ a: Variable, _ b: Variable, op: String) throws(TensorError) -> Variable {
-    record(.matmul, [a, b], try a.value.matmul(b.value, op: op))
+    record(.matmul, a, b, try a.value.matmul(b.value, op: op))
   }
 
   // MARK: Softmax family
@@ -183,7 +183,7 @@ extension Variable {
     let m = try x.value.reduce(.max, axes: [a], keepDims: true).map(.finiteOrZero)
     let e = try x.value.combined(.subtract, with: m).map(.exp)
     let s = try e.reduce(.sum, axes: [a], keepDims: true)
-    return record(.softmax(axis: a), [x], try e.combined(.divide, with: s))
+    return record(.softmax(axis: a), x, try e.combined(.divide, with: s))
   }
 
   /// log(sum(exp(x))) over `axes`, computed stably.
@@ -195,6 +195,6 @@ extension Variable {
     let s = try x.value.combined(.subtract, with: m).map(.exp).reduce(.sum, axes: normalized, keepDims: true)
     var y = try s.map(.log).combined(.add, with: m)
     if !keepDims { y = try y.reshaped(to: Tensor.reducedShape(x.shape, axes: normalized, keepDims: false)) }
-    return record(.logsumexp(axes: normalized, keepDims: keepDims), [x], y)
+    return record(.logsumexp(axes: normalized, keepDims: keepDims), x, y)
   }
 }

@@ -51,13 +51,23 @@ public struct Variable {
   }
 
   /// Records `op` applied to `inputs` with its computed `value`: a node when any input
-  /// requires a gradient, otherwise a plain constant.
+  /// requires a gradient, otherwise a plain constant. Inputs without a node are kept as
+  /// their values (see `Operands`).
   static func record(_ op: Op, _ inputs: [Variable], _ value: Tensor) -> Variable {
     guard inputs.contains(where: { $0.requiresGradient }) else { return Variable(value) }
-    let nodes = inputs.map { input in
-      input.node ?? Node(op: .constant, inputs: [], value: input.value, requiresGradient: false)
-    }
-    return Variable(Node(op: op, inputs: nodes, value: value, requiresGradient: true))
+    return Variable(Node(op: op, operands: Operands(inputs), value: value, requiresGradient: true))
+  }
+
+  /// `record` for one input, without an array.
+  static func record(_ op: Op, _ a: Variable, _ value: Tensor) -> Variable {
+    guard a.requiresGradient else { return Variable(value) }
+    return Variable(Node(op: op, operands: Operands(a), value: value, requiresGradient: true))
+  }
+
+  /// `record` for two inputs, without an array.
+  static func record(_ op: Op, _ a: Variable, _ b: Variable, _ value: Tensor) -> Variable {
+    guard a.requiresGradient || b.requiresGradient else { return Variable(value) }
+    return Variable(Node(op: op, operands: Operands(a, b), value: value, requiresGradient: true))
   }
 }
 

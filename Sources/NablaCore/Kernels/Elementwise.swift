@@ -1,3 +1,4 @@
+import CNablaKernels
 import Foundation
 
 /// An elementwise function of one argument: the forward kernels of the unary ops and the
@@ -18,16 +19,52 @@ public enum UnaryFunction: String, Sendable, CaseIterable {
   case finiteOrZero
 }
 
-protocol UnaryKernel { static func apply(_ x: Double) -> Double }
+protocol UnaryKernel {
+  static func apply(_ x: Double) -> Double
+  /// The libmvec version of `apply`, if there is one.
+  static var vector: nabla_vector_function? { get }
+  /// Elements per thread worth splitting a kernel for (see `Parallel`).
+  static var grain: Int { get }
+}
+
+extension UnaryKernel {
+  static var vector: nabla_vector_function? { nil }
+  static var grain: Int { Parallel.cheapGrain }
+}
+
+/// A kernel computing a transcendental function: worth vectorising and splitting early.
+protocol TranscendentalKernel: UnaryKernel {}
+
+extension TranscendentalKernel {
+  static var grain: Int { Parallel.costlyGrain }
+}
 
 private enum NegateK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { -x } }
-private enum ExpK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { Foundation.exp(x) } }
-private enum LogK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { Foundation.log(x) } }
-private enum SinK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { Foundation.sin(x) } }
-private enum CosK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { Foundation.cos(x) } }
-private enum TanK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { Foundation.tan(x) } }
-private enum TanhK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { Foundation.tanh(x) } }
-private enum SigmoidK: UnaryKernel {
+private enum ExpK: TranscendentalKernel {
+  static var vector: nabla_vector_function? { NABLA_VECTOR_EXP }
+  @inline(__always) static func apply(_ x: Double) -> Double { Foundation.exp(x) }
+}
+private enum LogK: TranscendentalKernel {
+  static var vector: nabla_vector_function? { NABLA_VECTOR_LOG }
+  @inline(__always) static func apply(_ x: Double) -> Double { Foundation.log(x) }
+}
+private enum SinK: TranscendentalKernel {
+  static var vector: nabla_vector_function? { NABLA_VECTOR_SIN }
+  @inline(__always) static func apply(_ x: Double) -> Double { Foundation.sin(x) }
+}
+private enum CosK: TranscendentalKernel {
+  static var vector: nabla_vector_function? { NABLA_VECTOR_COS }
+  @inline(__always) static func apply(_ x: Double) -> Double { Foundation.cos(x) }
+}
+private enum TanK: TranscendentalKernel {
+  static var vector: nabla_vector_function? { NABLA_VECTOR_TAN }
+  @inline(__always) static func apply(_ x: Double) -> Double { Foundation.tan(x) }
+}
+private enum TanhK: TranscendentalKernel {
+  static var vector: nabla_vector_function? { NABLA_VECTOR_TANH }
+  @inline(__always) static func apply(_ x: Double) -> Double { Foundation.tanh(x) }
+}
+private enum SigmoidK: TranscendentalKernel {
   // Stable on both tails: never exponentiates a large positive number.
   @inline(__always) static func apply(_ x: Double) -> Double {
     if x >= 0 { return 1 / (1 + Foundation.exp(-x)) }
@@ -47,16 +84,26 @@ private enum SquareK: UnaryKernel { @inline(__always) static func apply(_ x: Dou
 private enum FiniteOrZeroK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { x.isFinite ? x : 0 } }
 private enum ReciprocalK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { 1 / x } }
 
+/// Elements below which a vector math call is not worth making (and small tensors give
+/// exactly the scalar libm results).
+private let vectorMathMinimum = 16
+
 @inline(__always)
 private func mapKernel<K: UnaryKernel>(_ t: Tensor, _: K.Type) -> Tensor {
+  if case .one(let x) = t.storage { return Tensor(uncheckedShape: t.shape, storage: .one(K.apply(x))) }
   let n = t.count
-  let out = [Double](unsafeUninitializedCapacity: n) { dst, initialized in
-    t.scalars.withUnsafeBufferPointer { src in
-      for i in 0..<n { dst[i] = K.apply(src[i]) }
+  return Tensor(uncheckedShape: t.shape, count: n) { dst in
+    t.withUnsafeBufferPointer { src in
+      Parallel.forEachChunk(n, grain: K.grain) { r in
+        if let f = K.vector, r.count >= vectorMathMinimum,
+          nabla_vector_math(f, src.baseAddress! + r.lowerBound, dst.baseAddress! + r.lowerBound, r.count) != 0
+        {
+          return
+        }
+        for i in r { dst[i] = K.apply(src[i]) }
+      }
     }
-    initialized = n
   }
-  return Tensor(uncheckedShape: t.shape, scalars: out)
 }
 
 extension Tensor {
@@ -114,13 +161,22 @@ public enum BinaryFunction: String, Sendable, CaseIterable {
   }
 }
 
-protocol BinaryKernel { static func apply(_ a: Double, _ b: Double) -> Double }
+protocol BinaryKernel {
+  static func apply(_ a: Double, _ b: Double) -> Double
+  /// Elements per thread worth splitting a kernel for (see `Parallel`).
+  static var grain: Int { get }
+}
+
+extension BinaryKernel {
+  static var grain: Int { Parallel.cheapGrain }
+}
 
 private enum AddK: BinaryKernel { @inline(__always) static func apply(_ a: Double, _ b: Double) -> Double { a + b } }
 private enum SubK: BinaryKernel { @inline(__always) static func apply(_ a: Double, _ b: Double) -> Double { a - b } }
 private enum MulK: BinaryKernel { @inline(__always) static func apply(_ a: Double, _ b: Double) -> Double { a * b } }
 private enum DivK: BinaryKernel { @inline(__always) static func apply(_ a: Double, _ b: Double) -> Double { a / b } }
 private enum PowK: BinaryKernel {
+  static var grain: Int { Parallel.costlyGrain }
   @inline(__always) static func apply(_ a: Double, _ b: Double) -> Double {
     if b == 2 { return a * a }
     return Foundation.pow(a, b)
@@ -145,39 +201,78 @@ private enum MaxShareK: BinaryKernel {
 @inline(__always)
 private func zipKernel<K: BinaryKernel>(_ a: Tensor, _ b: Tensor, shape: [Int], _: K.Type) -> Tensor {
   let n = shapeCount(shape)
-  let out = [Double](unsafeUninitializedCapacity: n) { dst, initialized in
-    a.scalars.withUnsafeBufferPointer { pa in
-      b.scalars.withUnsafeBufferPointer { pb in
-        if a.count == n && b.count == n {
-          for i in 0..<n { dst[i] = K.apply(pa[i], pb[i]) }
-        } else if b.count == 1 && a.count == n {
+  // One element each (n == 1 means every operand has one): no buffers at all.
+  if n == 1, case .one(let x) = a.storage, case .one(let y) = b.storage {
+    return Tensor(uncheckedShape: shape, storage: .one(K.apply(x, y)))
+  }
+  return Tensor(uncheckedShape: shape, count: n) { dst in
+    a.withUnsafeBufferPointer { pa in
+      b.withUnsafeBufferPointer { pb in
+        if pa.count == n && pb.count == n {
+          Parallel.forEachChunk(n, grain: K.grain) { r in
+            for i in r { dst[i] = K.apply(pa[i], pb[i]) }
+          }
+        } else if pb.count == 1 && pa.count == n {
           let y = pb[0]
-          for i in 0..<n { dst[i] = K.apply(pa[i], y) }
-        } else if a.count == 1 && b.count == n {
+          Parallel.forEachChunk(n, grain: K.grain) { r in
+            for i in r { dst[i] = K.apply(pa[i], y) }
+          }
+        } else if pa.count == 1 && pb.count == n {
           let x = pa[0]
-          for i in 0..<n { dst[i] = K.apply(x, pb[i]) }
+          Parallel.forEachChunk(n, grain: K.grain) { r in
+            for i in r { dst[i] = K.apply(x, pb[i]) }
+          }
         } else {
           let sa = broadcastStrides(a.shape, to: shape)
           let sb = broadcastStrides(b.shape, to: shape)
-          forEachRow(shape: shape, strides: [sa, sb, contiguousStrides(shape)], bases: [0, 0, 0]) {
+          forEachRowInParallel(shape: shape, strides: [sa, sb, contiguousStrides(shape)], grain: K.grain) {
             offsets, length, steps in
             var ia = offsets[0]
             var ib = offsets[1]
             var io = offsets[2]
             let (da, db, dout) = (steps[0], steps[1], steps[2])
-            for _ in 0..<length {
-              dst[io] = K.apply(pa[ia], pb[ib])
-              ia += da
-              ib += db
-              io += dout
+            if dout == 1 && da == 1 && db == 0 {
+              let y = pb[ib]
+              for i in 0..<length { dst[io + i] = K.apply(pa[ia + i], y) }
+            } else if dout == 1 && da == 0 && db == 1 {
+              let x = pa[ia]
+              for i in 0..<length { dst[io + i] = K.apply(x, pb[ib + i]) }
+            } else if dout == 1 && da == 1 && db == 1 {
+              for i in 0..<length { dst[io + i] = K.apply(pa[ia + i], pb[ib + i]) }
+            } else {
+              for _ in 0..<length {
+                dst[io] = K.apply(pa[ia], pb[ib])
+                ia += da
+                ib += db
+                io += dout
+              }
             }
           }
         }
       }
     }
-    initialized = n
   }
-  return Tensor(uncheckedShape: shape, scalars: out)
+}
+
+/// `function` on two numbers.
+@inline(__always)
+private func scalarKernel(_ function: BinaryFunction, _ x: Double, _ y: Double) -> Double {
+  switch function {
+  case .add: AddK.apply(x, y)
+  case .subtract: SubK.apply(x, y)
+  case .multiply: MulK.apply(x, y)
+  case .divide: DivK.apply(x, y)
+  case .power: PowK.apply(x, y)
+  case .maximum: MaxK.apply(x, y)
+  case .minimum: MinK.apply(x, y)
+  case .equal: EqK.apply(x, y)
+  case .notEqual: NeK.apply(x, y)
+  case .less: LtK.apply(x, y)
+  case .lessEqual: LeK.apply(x, y)
+  case .greater: GtK.apply(x, y)
+  case .greaterEqual: GeK.apply(x, y)
+  case .maximumShare: MaxShareK.apply(x, y)
+  }
 }
 
 extension Tensor {
@@ -186,7 +281,13 @@ extension Tensor {
   public func combined(
     _ function: BinaryFunction, with other: Tensor, op: String? = nil
   ) throws(TensorError) -> Tensor {
+    // Two 0-d scalars (a scalar chain): nothing to broadcast, no buffers.
+    if case .one(let x) = storage, case .one(let y) = other.storage, shape.isEmpty, other.shape.isEmpty {
+      return Tensor(scalarKernel(function, x, y))
+    }
     let shape = try broadcastShapes(self.shape, other.shape, op: op ?? function.symbol)
+    // Only a result larger than both operands can pass the size limit.
+    if shape != self.shape && shape != other.shape { try TensorLimits.check(shape, op: op ?? function.symbol) }
     switch function {
     case .add: return zipKernel(self, other, shape: shape, AddK.self)
     case .subtract: return zipKernel(self, other, shape: shape, SubK.self)
@@ -211,15 +312,15 @@ extension Tensor {
   ) throws(TensorError) -> Tensor {
     let s1 = try broadcastShapes(condition.shape, a.shape, op: "where")
     let shape = try broadcastShapes(s1, b.shape, op: "where")
+    try TensorLimits.check(shape, op: "where")
     let n = shapeCount(shape)
-    var out = [Double](repeating: 0, count: n)
     let sc = broadcastStrides(condition.shape, to: shape)
     let sa = broadcastStrides(a.shape, to: shape)
     let sb = broadcastStrides(b.shape, to: shape)
-    condition.scalars.withUnsafeBufferPointer { pc in
-      a.scalars.withUnsafeBufferPointer { pa in
-        b.scalars.withUnsafeBufferPointer { pb in
-          out.withUnsafeMutableBufferPointer { dst in
+    return Tensor(uncheckedShape: shape, count: n) { dst in
+      condition.withUnsafeBufferPointer { pc in
+        a.withUnsafeBufferPointer { pa in
+          b.withUnsafeBufferPointer { pb in
             forEachRow(
               shape: shape, strides: [sc, sa, sb, contiguousStrides(shape)], bases: [0, 0, 0, 0]
             ) { offsets, length, steps in
@@ -233,6 +334,5 @@ extension Tensor {
         }
       }
     }
-    return Tensor(uncheckedShape: shape, scalars: out)
   }
 }

@@ -50,6 +50,7 @@ extension Tensor {
   /// Repeats the tensor along broadcast axes to `target` (numpy's `broadcast_to`).
   public func broadcast(to target: [Int]) throws(TensorError) -> Tensor {
     guard target.allSatisfy({ $0 >= 0 }) else { throw .invalidShape(op: "broadcast_to", target) }
+    try TensorLimits.check(target, op: "broadcast_to")
     guard (try? broadcastShapes(shape, target, op: "broadcast_to")) == target else {
       throw .cannotBroadcastTo(op: "broadcast_to", from: shape, to: target)
     }
@@ -164,6 +165,7 @@ extension Tensor {
     }
     var shape = first.shape
     shape[ax] = tensors.reduce(0) { $0 + $1.shape[ax] }
+    try TensorLimits.check(shape, op: "concat")
     let outer = first.shape[..<ax].reduce(1, *)
     let inner = first.shape[(ax + 1)...].reduce(1, *)
     var out: [Double] = []

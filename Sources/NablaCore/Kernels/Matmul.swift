@@ -33,6 +33,7 @@ extension Tensor {
     let batchA = Array(sa.dropLast(2))
     let batchB = Array(sb.dropLast(2))
     let batch = try broadcastShapes(batchA, batchB, op: op)
+    try TensorLimits.check(resultShape, op: op)
     let batches = shapeCount(batch)
     var out = [Double](repeating: 0, count: batches * m * n)
     if m * n == 0 { return Tensor(uncheckedShape: resultShape, scalars: out) }
@@ -49,8 +50,8 @@ extension Tensor {
         offsetsB.append(offsets[1] + i * steps[1])
       }
     }
-    scalars.withUnsafeBufferPointer { pa in
-      other.scalars.withUnsafeBufferPointer { pb in
+    withUnsafeBufferPointer { pa in
+      other.withUnsafeBufferPointer { pb in
         out.withUnsafeMutableBufferPointer { pc in
           for i in 0..<batches {
             let a = pa.baseAddress! + offsetsA[i]

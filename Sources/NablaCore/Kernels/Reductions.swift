@@ -37,15 +37,15 @@ extension Tensor {
       var result = scatteredAdd(into: keptShape, strides: strides)
       if reduction == .mean {
         let scale = 1 / Double(reducedCount)
-        result.scalars.withUnsafeMutableBufferPointer { p in
+        result.withUnsafeMutableBufferPointer { p in
           for i in p.indices { p[i] *= scale }
         }
       }
-      return Tensor(uncheckedShape: outShape, scalars: result.scalars)
+      return Tensor(uncheckedShape: outShape, storage: result.storage)
     case .max, .min:
       let isMax = reduction == .max
-      var out = [Double](repeating: isMax ? -.infinity : .infinity, count: shapeCount(keptShape))
-      scalars.withUnsafeBufferPointer { src in
+      var out = Tensor(uncheckedShape: outShape, repeating: isMax ? -.infinity : .infinity)
+      withUnsafeBufferPointer { src in
         out.withUnsafeMutableBufferPointer { dst in
           forEachRow(shape: shape, strides: [contiguousStrides(shape), strides], bases: [0, 0]) {
             offsets, length, steps in
@@ -64,16 +64,12 @@ extension Tensor {
           }
         }
       }
-      return Tensor(uncheckedShape: outShape, scalars: out)
+      return out
     }
   }
 
   /// The sum of every element as a Double.
   public func sumOfElements() -> Double {
-    scalars.withUnsafeBufferPointer { p in
-      var s = 0.0
-      for x in p { s += x }
-      return s
-    }
+    withUnsafeBufferPointer { p in p.isEmpty ? 0 : contiguousSum(p.baseAddress!, p.count) }
   }
 }

@@ -64,37 +64,59 @@ func forEachRow(
   }
 }
 
+/// `forEachRow`, with the rows split by the leading axis across threads when there are at
+/// least `grain` elements per thread. The body must only write elements of its own rows.
+func forEachRowInParallel(
+  shape: [Int], strides: [[Int]], grain: Int,
+  _ body: (_ offsets: [Int], _ length: Int, _ steps: [Int]) -> Void
+) {
+  let n = shapeCount(shape)
+  guard shape.count > 1, Swift.min(Parallel.threads, n / Swift.max(grain, 1)) >= 2 else {
+    forEachRow(shape: shape, strides: strides, bases: strides.map { _ in 0 }, body)
+    return
+  }
+  let rest = Array(shape.dropFirst())
+  let restStrides = strides.map { Array($0.dropFirst()) }
+  Parallel.forEachChunk(shape[0], grain: Swift.max(1, grain / Swift.max(1, shapeCount(rest)))) { r in
+    forEachRow(
+      shape: [r.count] + rest, strides: zip(strides, restStrides).map { [$0[0]] + $1 },
+      bases: strides.map { $0[0] * r.lowerBound }, body)
+  }
+}
+
 extension Tensor {
   /// Copies the elements addressed by `offset` and `strides` (one per axis of `shape`) into a
   /// new contiguous tensor: transpose, broadcast_to and slicing are all this gather.
   func gathered(shape: [Int], strides: [Int], offset: Int = 0) -> Tensor {
     let n = shapeCount(shape)
-    var out = [Double](repeating: 0, count: n)
-    scalars.withUnsafeBufferPointer { src in
-      out.withUnsafeMutableBufferPointer { dst in
+    return Tensor(uncheckedShape: shape, count: n) { dst in
+      withUnsafeBufferPointer { src in
         forEachRow(shape: shape, strides: [strides, contiguousStrides(shape)], bases: [offset, 0]) {
           offsets, length, steps in
           var s = offsets[0]
           var o = offsets[1]
           let ss = steps[0]
           let os = steps[1]
-          for _ in 0..<length {
-            dst[o] = src[s]
-            s += ss
-            o += os
+          if ss == 0 && os == 1 {
+            let x = src[s]
+            for i in 0..<length { dst[o + i] = x }
+          } else {
+            for _ in 0..<length {
+              dst[o] = src[s]
+              s += ss
+              o += os
+            }
           }
         }
       }
     }
-    return Tensor(uncheckedShape: shape, scalars: out)
   }
 
   /// Adds every element of `self` into a zero tensor of `targetShape` at the positions
   /// `offset + index · strides`: the adjoint of `gathered`. Strides of 0 sum (reduction).
   func scatteredAdd(into targetShape: [Int], strides: [Int], offset: Int = 0) -> Tensor {
-    var out = [Double](repeating: 0, count: shapeCount(targetShape))
-    scalars.withUnsafeBufferPointer { src in
-      out.withUnsafeMutableBufferPointer { dst in
+    Tensor(uncheckedShape: targetShape, count: shapeCount(targetShape), zeroed: true) { dst in
+      withUnsafeBufferPointer { src in
         forEachRow(shape: shape, strides: [contiguousStrides(shape), strides], bases: [0, offset]) {
           offsets, length, steps in
           var s = offsets[0]
@@ -102,12 +124,18 @@ extension Tensor {
           let ss = steps[0]
           let os = steps[1]
           if os == 0 {
-            var acc = 0.0
-            for _ in 0..<length {
-              acc += src[s]
-              s += ss
+            if ss == 1 {
+              dst[o] += contiguousSum(src.baseAddress! + s, length)
+            } else {
+              var acc = 0.0
+              for _ in 0..<length {
+                acc += src[s]
+                s += ss
+              }
+              dst[o] += acc
             }
-            dst[o] += acc
+          } else if ss == 1 && os == 1 {
+            for i in 0..<length { dst[o + i] += src[s + i] }
           } else {
             for _ in 0..<length {
               dst[o] += src[s]
@@ -118,6 +146,27 @@ extension Tensor {
         }
       }
     }
-    return Tensor(uncheckedShape: targetShape, scalars: out)
   }
+}
+
+/// The sum of `n` contiguous numbers, in eight interleaved partial sums so that the adds
+/// do not wait on each other (one running sum is bound by the add latency).
+@inline(__always)
+func contiguousSum(_ p: UnsafePointer<Double>, _ n: Int) -> Double {
+  var s0 = SIMD2<Double>(), s1 = SIMD2<Double>(), s2 = SIMD2<Double>(), s3 = SIMD2<Double>()
+  var i = 0
+  while i + 8 <= n {
+    s0 += SIMD2(p[i], p[i + 1])
+    s1 += SIMD2(p[i + 2], p[i + 3])
+    s2 += SIMD2(p[i + 4], p[i + 5])
+    s3 += SIMD2(p[i + 6], p[i + 7])
+    i += 8
+  }
+  var tail = 0.0
+  while i < n {
+    tail += p[i]
+    i += 1
+  }
+  let s = (s0 + s1) + (s2 + s3)
+  return (s[0] + s[1]) + tail
 }

@@ -46,6 +46,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 extension Tensor {
   private static func checked(_ shape: [Int], _ op: String) throws(TensorError) -> [Int] {
     guard shape.allSatisfy({ $0 >= 0 }) else { throw .invalidShape(op: op, shape) }
+    try TensorLimits.check(shape, op: op)
     return shape
   }
 
@@ -76,12 +77,14 @@ extension Tensor {
       throw .invalidArgument(op: "arange", "\(shown) elements is too many")
     }
     let n = Int(count)
+    try TensorLimits.check([n], op: "arange")
     return Tensor(uncheckedShape: [n], scalars: (0..<n).map { start + Double($0) * step })
   }
 
   /// `count` evenly spaced numbers from `start` to `stop` inclusive (numpy's `linspace`).
   public static func linspace(_ start: Double, _ stop: Double, count: Int = 50) throws(TensorError) -> Tensor {
     guard count >= 0 else { throw .invalidArgument(op: "linspace", "count must be ≥ 0, got \(count)") }
+    try TensorLimits.check([count], op: "linspace")
     if count == 1 { return Tensor([start]) }
     let step = (stop - start) / Double(count - 1)
     var values = (0..<count).map { start + Double($0) * step }
@@ -93,6 +96,7 @@ extension Tensor {
   public static func eye(_ n: Int, _ m: Int? = nil, k: Int = 0) throws(TensorError) -> Tensor {
     let cols = m ?? n
     guard n >= 0, cols >= 0 else { throw .invalidShape(op: "eye", [n, cols]) }
+    try TensorLimits.check([n, cols], op: "eye")
     var values = [Double](repeating: 0, count: n * cols)
     for i in 0..<n where i + k >= 0 && i + k < cols { values[i * cols + i + k] = 1 }
     return Tensor(uncheckedShape: [n, cols], scalars: values)

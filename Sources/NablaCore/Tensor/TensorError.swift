@@ -35,6 +35,8 @@ public enum TensorError: Error, Equatable, Sendable, CustomStringConvertible {
   case invalidArgument(op: String, String)
   /// A gradient rule produced a gradient whose shape is not its input's: a bug in Nabla.
   case gradientShapeMismatch(op: String, expected: [Int], got: [Int])
+  /// The result would have more elements than `TensorLimits.maximumElementCount`.
+  case tooLarge(op: String, shape: [Int], limit: Int)
 
   public var description: String {
     switch self {
@@ -73,8 +75,22 @@ public enum TensorError: Error, Equatable, Sendable, CustomStringConvertible {
       "\(op): \(message)"
     case .gradientShapeMismatch(let op, let expected, let got):
       "internal error: the gradient rule of \(op) gave shape \(formatShape(got)) for an input of shape \(formatShape(expected))"
+    case .tooLarge(let op, let shape, let limit):
+      "\(op) would make a tensor of shape \(formatShape(shape)), \(describeCount(shape)); the limit is \(limit) elements per tensor"
     }
   }
+}
+
+/// `12 elements`, or `more than 9223372036854775807 elements` when the count overflows.
+private func describeCount(_ shape: [Int]) -> String {
+  var n = 1
+  for d in shape {
+    let (product, overflow) = n.multipliedReportingOverflow(by: d)
+    if overflow { return "more than \(Int.max) elements" }
+    n = product
+  }
+  if n == 0, let longest = shape.max(), longest > 1 { return "with an axis of \(longest)" }
+  return "\(n) element\(n == 1 ? "" : "s")"
 }
 
 /// Formats a shape as numpy does: `()`, `(3,)`, `(3, 4)`.

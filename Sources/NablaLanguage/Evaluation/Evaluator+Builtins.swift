@@ -1,11 +1,26 @@
 import NablaCore
 
+/// The expressions given for one parameter of a builtin call.
+struct BuiltinSlot {
+  /// The parameter's index in the builtin's signature.
+  var parameter: Int
+  /// The argument as written.
+  var written: Expr
+  /// What is evaluated for it, in order: the argument; then, for `ones(4, 5)`, each further
+  /// size; or, for a list of tensors written as a literal (`concat([a, b])`), each item.
+  var exprs: [Expr]
+  /// Whether `exprs` are the items of a literal list of tensors.
+  var isList: Bool
+}
+
 extension Evaluator {
-  /// Binds a builtin call's arguments by its signature, converts each to its parameter's kind,
-  /// and runs it. Arity and keyword errors list what the builtin accepts.
-  mutating func callBuiltin(
-    _ builtin: Builtin, _ arguments: [Expr.Argument], _ expr: Expr, _ bindings: [String: Variable]
-  ) throws(Diagnostic) -> Evaluated {
+  /// Binds a builtin call's arguments to its parameters (positional, then keywords, and
+  /// separate sizes after a shape). Arity and keyword errors list what the builtin accepts.
+  /// Returns every expression to evaluate, in order, and the slot each belongs to.
+  @inline(never)
+  mutating func bindBuiltinArguments(
+    _ builtin: Builtin, _ arguments: [Expr.Argument], _ expr: Expr
+  ) throws(Diagnostic) -> ([Expr], [BuiltinSlot]) {
     let parameters = builtin.parameters
     var slots = [Expr.Argument?](repeating: nil, count: parameters.count)
     var extraShape: [Expr] = []  // `ones(4, 5)`: separate sizes after a shape parameter
@@ -14,7 +29,8 @@ extension Evaluator {
       if let label = argument.label {
         guard let i = parameters.firstIndex(where: { $0.name == label }) else {
           throw Diagnostic.error(
-            "\(builtin.name) has no keyword argument '\(label)'", at: argument.labelRange ?? expr.range,
+            "\(builtin.name) has no keyword argument '\(label)'",
+            at: argument.labelRange ?? expr.range,
             help: "\(builtin.signature)")
         }
         guard slots[i] == nil else {
@@ -35,51 +51,80 @@ extension Evaluator {
         position += 1
       }
     }
-    var values: [String: BoundArguments.Value] = [:]
-    var inputs: [Evaluated] = []
+    var exprs: [Expr] = []
+    var bound: [BuiltinSlot] = []
     for (i, p) in parameters.enumerated() {
       guard let argument = slots[i] else {
         if p.optional { continue }
         throw Diagnostic.error(
-          "\(builtin.name) is missing its argument '\(p.name)'", at: expr.range, help: "\(builtin.signature)")
+          "\(builtin.name) is missing its argument '\(p.name)'", at: expr.range,
+          help: "\(builtin.signature)")
       }
-      let e = argument.value
+      var slot = BuiltinSlot(
+        parameter: i, written: argument.value, exprs: [argument.value], isList: false)
+      if p.kind == .shape { slot.exprs += extraShape }
+      if p.kind == .tensors, case .tensor(let items) = argument.value.kind {
+        slot.exprs = items
+        slot.isList = true
+      }
+      exprs += slot.exprs
+      bound.append(slot)
+    }
+    return (exprs, bound)
+  }
+
+  /// Converts each evaluated argument to its parameter's kind and runs the builtin.
+  @inline(never)
+  mutating func finishBuiltin(
+    _ plan: CallPlan, _ values: [Evaluated], _ expr: Expr
+  ) throws(Diagnostic) -> Evaluated {
+    let builtin = plan.builtin!
+    let slots = plan.slots
+    var bound: [String: BoundArguments.Value] = [:]
+    var inputs: [Evaluated] = []
+    var next = 0
+    for slot in slots {
+      let p = builtin.parameters[slot.parameter]
+      let mine = Array(values[next..<(next + slot.exprs.count)])
+      next += slot.exprs.count
+      let e = slot.written
       switch p.kind {
       case .tensor:
-        let v = try eval(e, bindings)
-        inputs.append(v)
-        values[p.name] = .variable(v.variable)
+        inputs.append(mine[0])
+        bound[p.name] = .variable(mine[0].variable)
       case .number:
-        values[p.name] = .number(try number(e, bindings, p.name, builtin))
+        bound[p.name] = .number(try number(mine[0], e, p.name, builtin))
       case .integer:
-        values[p.name] = .integer(try whole(try number(e, bindings, p.name, builtin), e, p.name, builtin))
+        bound[p.name] = .integer(
+          try whole(try number(mine[0], e, p.name, builtin), e, p.name, builtin))
       case .boolean:
-        values[p.name] = .boolean(try number(e, bindings, p.name, builtin) != 0)
+        bound[p.name] = .boolean(try number(mine[0], e, p.name, builtin) != 0)
       case .axes, .shape:
-        var list = try integers(e, bindings, p.name, builtin)
-        if p.kind == .shape && !extraShape.isEmpty {
-          for extra in extraShape { list += try integers(extra, bindings, p.name, builtin) }
+        var list: [Int] = []
+        for (value, written) in zip(mine, slot.exprs) {
+          list += try integers(value, written, p.name, builtin)
         }
-        values[p.name] = .list(list)
+        bound[p.name] = .list(list)
       case .tensors:
-        var elements: [Evaluated] = []
-        if case .tensor(let items) = e.kind {
-          for item in items { elements.append(try eval(item, bindings)) }
-        } else {
-          let whole = try eval(e, bindings)
-          let n = whole.variable.shape.first ?? 0
-          for k in 0..<n {
-            elements.append(Evaluated(try attempt(e) { () throws(TensorError) in try Variable.index(whole.variable, [.index(k)]) }))
+        var elements = mine
+        if !slot.isList {
+          let whole = mine[0]
+          elements = []
+          for k in 0..<(whole.variable.shape.first ?? 0) {
+            elements.append(
+              Evaluated(
+                try attempt(e) { () throws(TensorError) in
+                  try Variable.index(whole.variable, [.index(k)])
+                }))
           }
         }
         inputs += elements
-        values[p.name] = .tensors(elements.map(\.variable))
+        bound[p.name] = .tensors(elements.map(\.variable))
       }
     }
-    let bound = BoundArguments(values: values)
     let y: Variable
     do {
-      y = try builtin.body(bound)
+      y = try builtin.body(BoundArguments(values: bound))
     } catch let error as TensorError {
       throw Diagnostic.error(error.description, at: expr.range)
     } catch let error as Diagnostic {
@@ -100,28 +145,32 @@ extension Evaluator {
     return false
   }
 
-  private mutating func number(
-    _ e: Expr, _ bindings: [String: Variable], _ name: String, _ builtin: Builtin
+  private func number(
+    _ value: Evaluated, _ e: Expr, _ name: String, _ builtin: Builtin
   ) throws(Diagnostic) -> Double {
-    let v = try eval(e, bindings).variable.value
+    let v = value.variable.value
     guard let x = v.scalar else {
       throw Diagnostic.error(
-        "'\(name)' of \(builtin.name) must be a single number, got shape \(formatShape(v.shape))", at: e.range)
+        "'\(name)' of \(builtin.name) must be a single number, got shape \(formatShape(v.shape))",
+        at: e.range)
     }
     return x
   }
 
-  private func whole(_ x: Double, _ e: Expr, _ name: String, _ builtin: Builtin) throws(Diagnostic) -> Int {
+  private func whole(_ x: Double, _ e: Expr, _ name: String, _ builtin: Builtin) throws(Diagnostic)
+    -> Int
+  {
     guard x.rounded() == x, Swift.abs(x) < 1e15 else {
-      throw Diagnostic.error("'\(name)' of \(builtin.name) must be an integer, got \(formatScalar(x))", at: e.range)
+      throw Diagnostic.error(
+        "'\(name)' of \(builtin.name) must be an integer, got \(formatScalar(x))", at: e.range)
     }
     return Int(x)
   }
 
-  private mutating func integers(
-    _ e: Expr, _ bindings: [String: Variable], _ name: String, _ builtin: Builtin
+  private func integers(
+    _ value: Evaluated, _ e: Expr, _ name: String, _ builtin: Builtin
   ) throws(Diagnostic) -> [Int] {
-    let v = try eval(e, bindings).variable.value
+    let v = value.variable.value
     guard v.rank <= 1 else {
       throw Diagnostic.error(
         "'\(name)' of \(builtin.name) must be an integer or a list of integers, got shape \(formatShape(v.shape))",

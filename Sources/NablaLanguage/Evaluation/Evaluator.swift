@@ -3,7 +3,12 @@ import NablaCore
 /// A user function as stored in a session: its definition and the text it was typed as.
 public struct UserFunction: Sendable {
   public var definition: FunctionDefinition
-  public init(_ definition: FunctionDefinition) { self.definition = definition }
+  /// The entry the definition was parsed from, so errors inside the body can show where.
+  public var source: SourceText?
+  public init(_ definition: FunctionDefinition, source: SourceText? = nil) {
+    self.definition = definition
+    self.source = source
+  }
   public var name: String { definition.name }
   public var parameters: [String] { definition.parameters }
 }
@@ -16,6 +21,11 @@ public struct UserFunction: Sendable {
 ///
 /// Function calls evaluate the body afresh with the arguments bound to the parameters, so
 /// when the arguments are leaves the whole body is recorded.
+///
+/// Evaluation recurses on the nesting of the tree (an operator chain such as `1 + 1 + ... + 1`
+/// is folded in a loop and counts once), including the bodies of called functions, up to
+/// `maximumDepth` levels. The functions on the recursive path keep small stack frames, and
+/// the work of each node is done in separate functions off that path.
 public struct Evaluator {
   /// Session tensors, by name.
   public var tensors: [String: Tensor]
@@ -23,12 +33,25 @@ public struct Evaluator {
   public var functions: [String: UserFunction]
   /// Label every recorded node with the text of its subexpression (for the graph pane).
   public var labelsNodes = false
-  /// Deepest expression tree (in nodes) evaluated; deeper trees are rejected up front.
-  public var maximumHeight = 2000
+  /// The most levels of nesting evaluated, counting the bodies of called functions; deeper
+  /// entries are an error rather than a stack overflow. A level costs 1 to 3 KB of stack in
+  /// a debug build (far less in release), so the default needs at most about 2 MB (the main
+  /// thread has 8 MB; a thread that evaluates should have at least 4 MB).
+  public var maximumDepth = 600
   /// Warnings (NaN or Inf produced by an op), one per op and place, in order.
-  public private(set) var warnings: [Diagnostic] = []
+  public internal(set) var warnings: [Diagnostic] = []
+  /// The user-function calls evaluated while `labelsNodes` is on, innermost first: the
+  /// graph pane shows each call's nodes as one box that can be expanded.
+  public internal(set) var calls: [CallRecord] = []
 
-  private var callStack: [String] = []
+  /// The user functions being called, outermost first.
+  var callStack: [String] = []
+  /// The current level of `eval`.
+  var depth = 0
+  /// Where a failure inside function bodies came from, while it travels out through the calls.
+  var failure: BodyFailure?
+  /// For each warning, the functions it was raised inside and its original text.
+  var warningOrigins: [BodyFailure?] = []
 
   public init(tensors: [String: Tensor], functions: [String: UserFunction]) {
     self.tensors = tensors
@@ -39,12 +62,8 @@ public struct Evaluator {
   public mutating func evaluate(
     _ expr: Expr, bindings: [String: Variable] = [:]
   ) throws(Diagnostic) -> Variable {
-    guard expr.height <= maximumHeight else {
-      throw Diagnostic.error(
-        "expression is too deeply nested to evaluate (depth \(expr.height), limit \(maximumHeight))",
-        at: expr.range)
-    }
-    return try eval(expr, bindings).variable
+    failure = nil
+    return try Evaluator.diagnosing { () throws in try eval(expr, bindings).variable }
   }
 
   /// Calls a session function with the given argument values.
@@ -54,17 +73,52 @@ public struct Evaluator {
     guard let function = functions[name] else {
       throw Diagnostic.error("unknown function '\(name)'", at: range, help: suggestion(for: name))
     }
-    return try invoke(function, arguments.map { Evaluated($0) }, at: range).variable
+    failure = nil
+    return try Evaluator.diagnosing { () throws in
+      try invoke(function, arguments.map { Evaluated($0) }, at: range).variable
+    }
   }
 
   /// Calls any function (a session function or one built by a command) with argument values.
   public mutating func call(
     _ function: UserFunction, arguments: [Variable], at range: SourceRange = .unknown
   ) throws(Diagnostic) -> Variable {
-    try invoke(function, arguments.map { Evaluated($0) }, at: range).variable
+    failure = nil
+    return try Evaluator.diagnosing { () throws in
+      try invoke(function, arguments.map { Evaluated($0) }, at: range).variable
+    }
   }
 
-  // MARK: - Internals
+  /// Names a person might have meant.
+  public func suggestion(
+    for name: String, bindings: [String: Variable] = [:], functionsOnly: Bool = false
+  ) -> String? {
+    var candidates = Array(functions.keys) + Array(Builtin.all.keys)
+    if !functionsOnly {
+      candidates += Array(bindings.keys) + Array(tensors.keys) + Array(Builtin.constants.keys)
+    }
+    let near = nearestNames(to: name, among: candidates)
+    guard !near.isEmpty else { return nil }
+    return "did you mean " + near.map { "'\($0)'" }.joined(separator: " or ") + "?"
+  }
+
+  // MARK: - The recursive path
+  //
+  // `eval`, `evalAll`, `evalChain`, `evalCall` and `invoke` call each other once per level of
+  // nesting. They throw untyped errors (always a `Diagnostic`), which travel in a register,
+  // because a typed error takes a slot in every caller's frame; and they hand all other work
+  // to functions off the path.
+
+  /// Runs the recursive path and gives its error back its type.
+  static func diagnosing<T>(_ body: () throws -> T) throws(Diagnostic) -> T {
+    do {
+      return try body()
+    } catch let error as Diagnostic {
+      throw error
+    } catch {
+      throw Diagnostic.error("\(error)", at: .unknown)
+    }
+  }
 
   /// A value with whether it holds NaN or Inf, so warnings name the op that produced them.
   struct Evaluated {
@@ -80,91 +134,230 @@ public struct Evaluator {
     }
   }
 
-  mutating func eval(_ expr: Expr, _ bindings: [String: Variable]) throws(Diagnostic) -> Evaluated {
+  /// Evaluates one node: a leaf at once, an operator chain in a loop, a call by its own
+  /// function, and any other node by evaluating its children then combining them.
+  mutating func eval(_ expr: Expr, _ bindings: [String: Variable]) throws -> Evaluated {
+    depth += 1
+    defer { depth -= 1 }
+    if depth > maximumDepth { throw Evaluator.tooDeep(expr, limit: maximumDepth) }
+    // Switching on a small number rather than on `expr.kind` keeps the payloads of every
+    // case out of this frame.
+    switch Evaluator.step(for: expr) {
+    case 0: return try leaf(expr, bindings)
+    case 1: return try evalChain(expr, bindings)
+    case 2: return try evalCall(expr, bindings)
+    default: return try combine(expr, try evalAll(Evaluator.children(of: expr), bindings))
+    }
+  }
+
+  /// How `eval` handles a node: 0 a leaf, 1 an operator chain, 2 a call, 3 children first.
+  @inline(never)
+  static func step(for expr: Expr) -> Int {
+    switch expr.kind {
+    case .number, .name: 0
+    case .binary: 1
+    case .call: 2
+    case .unary, .tensor, .index: 3
+    }
+  }
+
+  /// Evaluates each expression in order: the loop through which children recurse.
+  mutating func evalAll(_ exprs: [Expr], _ bindings: [String: Variable]) throws -> [Evaluated] {
+    var values: [Evaluated] = []
+    values.reserveCapacity(exprs.count)
+    for e in exprs { values.append(try eval(e, bindings)) }
+    return values
+  }
+
+  /// A left-leaning chain of binary operators, folded from its leftmost operand in a loop.
+  mutating func evalChain(_ expr: Expr, _ bindings: [String: Variable]) throws -> Evaluated {
+    let spine = Evaluator.spine(of: expr)
+    var value = try eval(spine.leftmost, bindings)
+    for node in spine.operators {
+      value = try applyBinary(node, value, try eval(Evaluator.rightOperand(of: node), bindings))
+    }
+    return value
+  }
+
+  // MARK: - Off the recursive path
+
+  @inline(never)
+  static func tooDeep(_ expr: Expr, limit: Int) -> Diagnostic {
+    Diagnostic.error(
+      "expression is too deep to evaluate (more than \(limit) levels)", at: expr.range,
+      help: "split it into smaller definitions")
+  }
+
+  /// The children `combine(_:_:)` needs, in order: the operand, the elements of a literal
+  /// (none when they are all numbers), or the base and then every index expression.
+  @inline(never)
+  static func children(of expr: Expr) -> [Expr] {
+    switch expr.kind {
+    case .unary(_, let operand):
+      return [operand]
+    case .tensor(let elements):
+      return numberLiteral(elements) == nil ? elements : []
+    case .index(let base, let items):
+      var exprs = [base]
+      for item in items {
+        switch item {
+        case .ellipsis: break
+        case .index(let e): exprs.append(e)
+        case .slice(let start, let stop, let step): exprs += [start, stop, step].compactMap { $0 }
+        }
+      }
+      return exprs
+    default:
+      return []
+    }
+  }
+
+  /// The numbers of a literal made only of (possibly negated) number literals.
+  static func numberLiteral(_ elements: [Expr]) -> [Double]? {
+    var numbers: [Double] = []
+    numbers.reserveCapacity(elements.count)
+    for e in elements {
+      if case .number(let x) = e.kind {
+        numbers.append(x)
+      } else if case .unary(.negate, let inner) = e.kind, case .number(let x) = inner.kind {
+        numbers.append(-x)
+      } else {
+        return nil
+      }
+    }
+    return numbers
+  }
+
+  /// The nodes of a left-leaning operator chain, innermost first, and its leftmost operand.
+  @inline(never)
+  static func spine(of expr: Expr) -> (leftmost: Expr, operators: [Expr]) {
+    var operators: [Expr] = []
+    var leftmost = expr
+    while case .binary(_, let lhs, _) = leftmost.kind {
+      operators.append(leftmost)
+      leftmost = lhs
+    }
+    return (leftmost, operators.reversed())
+  }
+
+  @inline(never)
+  static func rightOperand(of expr: Expr) -> Expr {
+    if case .binary(_, _, let rhs) = expr.kind { return rhs }
+    return expr
+  }
+
+  /// A number or a name.
+  @inline(never)
+  mutating func leaf(_ expr: Expr, _ bindings: [String: Variable]) throws(Diagnostic) -> Evaluated {
     switch expr.kind {
     case .number(let x):
       return Evaluated(Variable(Tensor(x)), nonFinite: !x.isFinite)
-
     case .name(let name):
       if let v = bindings[name] { return Evaluated(v) }
       if let t = tensors[name] {
         return Evaluated(labelsNodes ? Variable.constant(t, label: name) : Variable(t))
       }
-      if let c = Builtin.constants[name] { return Evaluated(Variable(Tensor(c)), nonFinite: !c.isFinite) }
+      if let c = Builtin.constants[name] {
+        return Evaluated(Variable(Tensor(c)), nonFinite: !c.isFinite)
+      }
       if functions[name] != nil || Builtin.all[name] != nil {
         throw Diagnostic.error(
           "'\(name)' is a function, not a value", at: expr.range, help: "call it: \(name)(x)")
       }
       throw Diagnostic.error(
-        "unknown name '\(name)'", at: expr.range, help: suggestion(for: name, bindings: bindings))
+        "unknown name '\(name)'", at: expr.range,
+        help: suggestion(for: name, bindings: bindings)
+          ?? "define it first, for example: \(name) = [1, 2, 3]")
+    default:
+      preconditionFailure("not a leaf: \(expr)")
+    }
+  }
 
-    case .tensor(let elements):
-      return try literal(elements, expr, bindings)
-
-    case .unary(let op, let operand):
-      let x = try eval(operand, bindings)
+  /// A unary operator, a tensor literal or an index, from its evaluated children.
+  @inline(never)
+  mutating func combine(_ expr: Expr, _ children: [Evaluated]) throws(Diagnostic) -> Evaluated {
+    switch expr.kind {
+    case .unary(let op, _):
+      let x = children[0]
       switch op {
       case .plus: return x
       case .negate: return label(Evaluated(-x.variable, nonFinite: x.nonFinite), expr)
       }
-
-    case .binary(let op, let lhs, let rhs):
-      let a = try eval(lhs, bindings)
-      let b = try eval(rhs, bindings)
-      let function: BinaryFunction
-      switch op {
-      case .add: function = .add
-      case .subtract: function = .subtract
-      case .multiply: function = .multiply
-      case .divide: function = .divide
-      case .power: function = .power
-      case .equal: function = .equal
-      case .notEqual: function = .notEqual
-      case .less: function = .less
-      case .lessEqual: function = .lessEqual
-      case .greater: function = .greater
-      case .greaterEqual: function = .greaterEqual
-      case .matmul:
-        let y = try attempt(expr) { () throws(TensorError) in try Variable.matmul(a.variable, b.variable) }
-        return checked(y, inputs: [a, b], op: "@", expr)
+    case .tensor(let elements):
+      if let numbers = Evaluator.numberLiteral(elements) {
+        return Evaluated(Variable(Tensor(numbers)))
       }
-      let y = try attempt(expr) { () throws(TensorError) in try Variable.apply(function, a.variable, b.variable) }
-      return checked(y, inputs: [a, b], op: op.symbol, expr)
-
-    case .call(let name, let nameRange, let arguments):
-      if let builtin = Builtin.all[name] {
-        return try callBuiltin(builtin, arguments, expr, bindings)
+      if let first = children.first {
+        for (i, v) in children.enumerated() where v.variable.shape != first.variable.shape {
+          throw Diagnostic.error(
+            "ragged tensor literal: element \(i + 1) has shape \(formatShape(v.variable.shape)), element 1 has \(formatShape(first.variable.shape))",
+            at: elements[i].range,
+            help: "every element of a tensor literal must have the same shape")
+        }
       }
-      if let function = functions[name] {
-        var values: [Evaluated] = []
-        let bound = try bindUserArguments(function, arguments, expr)
-        for argument in bound { values.append(try eval(argument, bindings)) }
-        return try invoke(function, values, at: expr.range)
+      let y = try attempt(expr) { () throws(TensorError) in
+        try Variable.stack(children.map(\.variable), axis: 0)
       }
-      if bindings[name] != nil || tensors[name] != nil {
-        throw Diagnostic.error("'\(name)' is a tensor, not a function", at: nameRange)
+      return label(Evaluated(y, nonFinite: children.contains { $0.nonFinite }), expr)
+    case .index(_, let items):
+      let x = children[0]
+      var next = 1
+      func integer(_ e: Expr, _ what: String) throws(Diagnostic) -> Int {
+        defer { next += 1 }
+        return try Evaluator.integer(children[next].variable.value, at: e, what: what)
       }
-      throw Diagnostic.error(
-        "unknown function '\(name)'", at: nameRange, help: suggestion(for: name, functionsOnly: true))
-
-    case .index(let base, let items):
-      let x = try eval(base, bindings)
       var resolved: [TensorIndex] = []
       for item in items {
         switch item {
         case .ellipsis: resolved.append(.ellipsis)
-        case .index(let e): resolved.append(.index(try integer(e, bindings, what: "an index")))
+        case .index(let e): resolved.append(.index(try integer(e, "an index")))
         case .slice(let start, let stop, let step):
-          resolved.append(
-            .slice(
-              start: try start.map { e throws(Diagnostic) in try integer(e, bindings, what: "a slice bound") },
-              stop: try stop.map { e throws(Diagnostic) in try integer(e, bindings, what: "a slice bound") },
-              step: try step.map { e throws(Diagnostic) in try integer(e, bindings, what: "a slice step") }))
+          let a = try start.map { e throws(Diagnostic) in try integer(e, "a slice bound") }
+          let b = try stop.map { e throws(Diagnostic) in try integer(e, "a slice bound") }
+          let c = try step.map { e throws(Diagnostic) in try integer(e, "a slice step") }
+          resolved.append(.slice(start: a, stop: b, step: c))
         }
       }
-      let y = try attempt(expr) { () throws(TensorError) in try Variable.index(x.variable, resolved) }
-      return label(Evaluated(y, nonFinite: x.nonFinite && y.value.scalars.contains { !$0.isFinite }), expr)
+      let y = try attempt(expr) { () throws(TensorError) in try Variable.index(x.variable, resolved)
+      }
+      return label(
+        Evaluated(y, nonFinite: x.nonFinite && y.value.scalars.contains { !$0.isFinite }), expr)
+    default:
+      preconditionFailure("nothing to combine: \(expr)")
     }
+  }
+
+  /// One operator of a chain applied to its evaluated operands.
+  @inline(never)
+  mutating func applyBinary(_ expr: Expr, _ a: Evaluated, _ b: Evaluated) throws(Diagnostic)
+    -> Evaluated
+  {
+    guard case .binary(let op, _, _) = expr.kind else {
+      preconditionFailure("not an operator: \(expr)")
+    }
+    let function: BinaryFunction
+    switch op {
+    case .add: function = .add
+    case .subtract: function = .subtract
+    case .multiply: function = .multiply
+    case .divide: function = .divide
+    case .power: function = .power
+    case .equal: function = .equal
+    case .notEqual: function = .notEqual
+    case .less: function = .less
+    case .lessEqual: function = .lessEqual
+    case .greater: function = .greater
+    case .greaterEqual: function = .greaterEqual
+    case .matmul:
+      let y = try attempt(expr) { () throws(TensorError) in
+        try Variable.matmul(a.variable, b.variable)
+      }
+      return checked(y, inputs: [a, b], op: "@", expr)
+    }
+    let y = try attempt(expr) { () throws(TensorError) in
+      try Variable.apply(function, a.variable, b.variable)
+    }
+    return checked(y, inputs: [a, b], op: op.symbol, expr)
   }
 
   /// Runs a core operation, turning its error into a diagnostic at `expr`.
@@ -178,158 +371,54 @@ public struct Evaluator {
     }
   }
 
-  /// Labels the node and warns when this op turned finite inputs into NaN or Inf.
-  mutating func checked(
-    _ y: Variable, inputs: [Evaluated], op: String, _ expr: Expr
-  ) -> Evaluated {
-    let nonFinite = y.value.scalars.contains { !$0.isFinite }
-    if nonFinite && !inputs.contains(where: { $0.nonFinite }) {
-      let nan = y.value.scalars.contains { $0.isNaN }
-      let what = nan ? "nan" : "inf"
-      let count = y.value.scalars.count { nan ? $0.isNaN : $0.isInfinite }
-      let place = y.value.count == 1 ? "" : " (\(count) of \(y.value.count) elements)"
-      warnings.append(
-        Diagnostic(.warning, "\(op) produced \(what)\(place)", at: expr.range))
-    }
-    return label(Evaluated(y, nonFinite: nonFinite), expr)
-  }
-
-  private func label(_ value: Evaluated, _ expr: Expr) -> Evaluated {
-    if labelsNodes, let node = value.variable.node, node.label == nil {
+  /// Labels a recorded node with the text of its subexpression, when `labelsNodes` is on.
+  func label(_ value: Evaluated, _ expr: Expr) -> Evaluated {
+    // A deep subexpression's text is too long to be a useful label (and costly to print).
+    if labelsNodes, expr.height <= 64, let node = value.variable.node, node.label == nil {
       node.label = expr.description
     }
     return value
   }
 
-  private mutating func literal(
-    _ elements: [Expr], _ expr: Expr, _ bindings: [String: Variable]
-  ) throws(Diagnostic) -> Evaluated {
-    // Fast path: a flat list of numbers.
-    var numbers: [Double] = []
-    numbers.reserveCapacity(elements.count)
-    for e in elements {
-      if case .number(let x) = e.kind {
-        numbers.append(x)
-      } else if case .unary(.negate, let inner) = e.kind, case .number(let x) = inner.kind {
-        numbers.append(-x)
-      } else {
-        break
-      }
+  /// Notes a finished call of a user function (only when labelling nodes, for the graph pane).
+  @inline(never)
+  mutating func recordCall(_ function: UserFunction, _ arguments: [Evaluated], _ result: Evaluated)
+  {
+    guard labelsNodes, let output = result.variable.node else { return }
+    let words = arguments.map { a in
+      a.variable.node?.label ?? a.variable.value.scalar.map(formatScalar)
+        ?? formatShape(a.variable.shape)
     }
-    if numbers.count == elements.count {
-      return Evaluated(Variable(Tensor(numbers)))
-    }
-    var values: [Evaluated] = []
-    for e in elements { values.append(try eval(e, bindings)) }
-    if let first = values.first {
-      for (i, v) in values.enumerated() where v.variable.shape != first.variable.shape {
-        throw Diagnostic.error(
-          "ragged tensor literal: element \(i + 1) has shape \(formatShape(v.variable.shape)), element 1 has \(formatShape(first.variable.shape))",
-          at: elements[i].range, help: "every element of a tensor literal must have the same shape")
-      }
-    }
-    let y = try attempt(expr) { () throws(TensorError) in
-      values.isEmpty ? Variable(Tensor([])) : try Variable.stack(values.map(\.variable), axis: 0)
-    }
-    return label(Evaluated(y, nonFinite: values.contains { $0.nonFinite }), expr)
+    calls.append(
+      CallRecord(
+        name: function.name, text: "\(function.name)(\(words.joined(separator: ", ")))",
+        output: output,
+        arguments: arguments.compactMap(\.variable.node)))
   }
 
-  private mutating func integer(
-    _ expr: Expr, _ bindings: [String: Variable], what: String
-  ) throws(Diagnostic) -> Int {
-    let v = try eval(expr, bindings).variable.value
+  /// A one-element tensor holding an integer, or an error at `e` saying what it is for.
+  static func integer(_ v: Tensor, at e: Expr, what: String) throws(Diagnostic) -> Int {
     guard let x = v.scalar, x.rounded() == x, Swift.abs(x) < 1e15 else {
       throw Diagnostic.error(
         "\(what) must be an integer, got \(v.scalar.map(formatScalar) ?? "shape \(formatShape(v.shape))")",
-        at: expr.range)
+        at: e.range)
     }
     return Int(x)
   }
+}
 
-  private mutating func invoke(
-    _ function: UserFunction, _ arguments: [Evaluated], at range: SourceRange
-  ) throws(Diagnostic) -> Evaluated {
-    if callStack.contains(function.name) {
-      throw Diagnostic.error(
-        "'\(function.name)' calls itself (\((callStack + [function.name]).joined(separator: " → "))); recursion is not supported",
-        at: range)
-    }
-    guard arguments.count == function.parameters.count else {
-      throw arityError(function, got: arguments.count, at: range)
-    }
-    guard function.definition.body.height <= maximumHeight else {
-      throw Diagnostic.error("the body of '\(function.name)' is too deeply nested to evaluate", at: range)
-    }
-    var scope: [String: Variable] = [:]
-    for (p, a) in zip(function.parameters, arguments) { scope[p] = a.variable }
-    callStack.append(function.name)
-    let firstWarning = warnings.count
-    defer {
-      callStack.removeLast()
-      // Ranges inside the body point into the definition, not this entry: move them to the call.
-      for i in firstWarning..<warnings.count where warnings[i].range != range {
-        warnings[i].message = "in \(function.name): \(warnings[i].message)"
-        warnings[i].range = range
-      }
-    }
-    do {
-      return try eval(function.definition.body, scope)
-    } catch {
-      // The failure is inside the body: say so at the call, with the body's message.
-      if error.range == range { throw error }
-      throw Diagnostic.error(
-        "in \(function.definition): \(error.message)", at: range, help: error.help)
-    }
-  }
-
-  private func arityError(_ function: UserFunction, got: Int, at range: SourceRange) -> Diagnostic {
-    let n = function.parameters.count
-    return Diagnostic.error(
-      "'\(function.name)' takes \(n) argument\(n == 1 ? "" : "s") (\(function.parameters.joined(separator: ", "))), got \(got)",
-      at: range)
-  }
-
-  /// Orders a user call's arguments by parameter, allowing keywords by parameter name.
-  private func bindUserArguments(
-    _ function: UserFunction, _ arguments: [Expr.Argument], _ expr: Expr
-  ) throws(Diagnostic) -> [Expr] {
-    var slots = [Expr?](repeating: nil, count: function.parameters.count)
-    var position = 0
-    for argument in arguments {
-      if let label = argument.label {
-        guard let i = function.parameters.firstIndex(of: label) else {
-          throw Diagnostic.error(
-            "'\(function.name)' has no parameter '\(label)'", at: argument.labelRange ?? expr.range,
-            help: "its parameters are \(function.parameters.joined(separator: ", "))")
-        }
-        guard slots[i] == nil else {
-          throw Diagnostic.error("'\(label)' is given twice", at: argument.labelRange ?? expr.range)
-        }
-        slots[i] = argument.value
-      } else {
-        guard position < slots.count else { throw arityError(function, got: arguments.count, at: expr.range) }
-        slots[position] = argument.value
-        position += 1
-      }
-    }
-    var result: [Expr] = []
-    for slot in slots {
-      guard let slot else { throw arityError(function, got: arguments.count, at: expr.range) }
-      result.append(slot)
-    }
-    return result
-  }
-
-  /// Names a person might have meant.
-  public func suggestion(
-    for name: String, bindings: [String: Variable] = [:], functionsOnly: Bool = false
-  ) -> String? {
-    var candidates = Array(functions.keys) + Array(Builtin.all.keys)
-    if !functionsOnly {
-      candidates += Array(bindings.keys) + Array(tensors.keys) + Array(Builtin.constants.keys)
-    }
-    let near = nearestNames(to: name, among: candidates)
-    guard !near.isEmpty else { return nil }
-    return "did you mean " + near.map { "'\($0)'" }.joined(separator: " or ") + "?"
-  }
+/// A call of a user function met while evaluating with `labelsNodes` on.
+///
+/// Its nodes are those the output depends on without passing through an argument: a body
+/// sees only its parameters and session tensors, so nothing outside uses them but through
+/// the output.
+public struct CallRecord {
+  /// The function's name.
+  public var name: String
+  /// The call with its arguments' labels, as in `f(2*x)`.
+  public var text: String
+  /// The node the call returned.
+  public var output: Node
+  /// The argument nodes (where the body's nodes stop).
+  public var arguments: [Node]
 }

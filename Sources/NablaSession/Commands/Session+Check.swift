@@ -49,78 +49,170 @@ extension Session {
     var inputs = arguments.map { Variable($0) }
     return try NumericalDifferentiation.gradient(
       of: { x in
+        // A large argument takes many evaluations: Ctrl-C must be able to stop them.
+        if self.cancellation.isCancelled { throw Cancelled() }
         inputs[i] = Variable(x)
         let y = try target.evaluate(self, inputs).value
         guard let s = y.scalar else {
-          throw Diagnostic.error(":check needs a scalar output, got shape \(formatShape(y.shape))", at: target.range)
+          throw Diagnostic.error(
+            ":check needs a scalar output, got shape \(formatShape(y.shape))", at: target.range)
         }
         return s
       }, at: arguments[i], method: method, estimateTruncation: estimateTruncation)
   }
 
-  /// `:check f(args) [tol T]`: autodiff against Richardson-extrapolated differences at one point.
+  /// `:check f(args) [tol T]`: autodiff, Richardson-extrapolated differences and the symbolic
+  /// derivative side by side at one point, with the pairwise errors.
   func checkAtPoint(_ expr: Expr, tolerance: Double?, into result: inout EntryResult) throws {
     let target = try callTarget(expr, source: result.source, command: ":check")
     let leaves = target.leaves()
-    let y = try target.evaluate(self, leaves)
+    let y = try target.evaluate(self, leaves, warnings: &result.diagnostics)
     guard y.value.count == 1 else {
       throw Diagnostic.error(
-        ":check needs a scalar output, but \(target.text) has shape \(formatShape(y.shape))", at: expr.range,
+        ":check needs a scalar output, but \(target.text) has shape \(formatShape(y.shape))",
+        at: expr.range,
         help: "check a reduction of it, e.g. sum(\(target.text))")
     }
     let gradients = try backward(from: y)
+    noteNonFiniteGradients(target, gradients, leaves, at: expr.range, into: &result)
     let atol = tolerance ?? settings.tolerance
     let rtol = settings.relativeTolerance
+    let symbolic = symbolicColumn(for: target, ranks: target.arguments.map(\.rank))
+    let reading = evaluate(symbolic, at: target.arguments)
+    let near = SymbolicColumn.near(reading.singularities, scale: largestMagnitude(target.arguments))
     var allPassed = true
+    // Whether every disagreement is at or near a point where the derivative does not exist.
+    var explained = true
     var fields: [(String, JSONValue)] = []
     var maxAbs = 0.0
     var maxRel = 0.0
+    var maxSymbolic = 0.0
+    var maxSymbolicRel = 0.0
+    var maxNumericalSymbolic = 0.0
     result.print("\(target.text) = \(formatScalar(y.value.scalar!))")
     for (i, parameter) in target.parameters.enumerated() {
       let analytic = gradients[leaves[i]].value
-      let numerical = try numericalGradient(target, at: target.arguments, parameter: i, method: .richardson)
+      let numerical = try numericalGradient(
+        target, at: target.arguments, parameter: i, method: .richardson)
       let check = NumericalDifferentiation.checkGradient(
         analytic: analytic, numerical: numerical, absoluteTolerance: atol, relativeTolerance: rtol)
-      allPassed = allPassed && check.passed
-      maxAbs = max(maxAbs, check.maxAbsoluteError)
-      maxRel = max(maxRel, check.maxRelativeError)
-      let verdict = check.passed ? "✓" : "✗ FAILED"
-      var line = "∂\(target.name)/∂\(parameter)"
+      let comparison = reading.gradients.flatMap {
+        SymbolicComparison(
+          autodiff: analytic, numerical: numerical, symbolic: $0[i], worstIndex: check.worstIndex,
+          atol: atol, rtol: rtol)
+      }
+      let symbolicShapeWrong = reading.gradients != nil && comparison == nil
+      let passed = check.passed && (comparison?.passed ?? !symbolicShapeWrong)
+      allPassed = allPassed && passed
+      if !passed && near.isEmpty { explained = false }
+      // A nan on either side is the worst error there is.
+      let absError = check.nanCount > 0 ? Double.nan : check.maxAbsoluteError
+      let relError = check.nanCount > 0 ? Double.nan : check.maxRelativeError
+      maxAbs = absError.isNaN || maxAbs.isNaN ? .nan : max(maxAbs, absError)
+      maxRel = relError.isNaN || maxRel.isNaN ? .nan : max(maxRel, relError)
+      if let c = comparison {
+        maxSymbolic = c.maxAbsoluteError.isNaN || maxSymbolic.isNaN ? .nan : max(maxSymbolic, c.maxAbsoluteError)
+        maxSymbolicRel =
+          c.maxRelativeError.isNaN || maxSymbolicRel.isNaN ? .nan : max(maxSymbolicRel, c.maxRelativeError)
+        maxNumericalSymbolic =
+          c.maxNumericalError.isNaN || maxNumericalSymbolic.isNaN
+          ? .nan : max(maxNumericalSymbolic, c.maxNumericalError)
+      }
+      let verdict = passed ? "✓" : near.isEmpty ? "✗ FAILED" : "✗ not differentiable here"
+      var line = target.derivativeLabel(parameter)
       if analytic.rank == 0 {
-        line += ": autodiff \(formatScalar(check.worstAnalytic))  numerical \(formatScalar(check.worstNumerical))"
-        line += "  |Δ| \(formatError(check.maxAbsoluteError))  rel \(formatError(check.maxRelativeError))"
+        line +=
+          ": autodiff \(formatScalar(check.worstAnalytic))  numerical \(formatScalar(check.worstNumerical))"
+        line += "  symbolic \(comparison.map { formatScalar($0.worstSymbolic) } ?? "n/a")"
+        line += "  |auto−num| \(formatError(absError))  rel \(formatError(relError))"
+        if let c = comparison {
+          line += "  |auto−sym| \(formatError(c.maxAbsoluteError))  |num−sym| \(formatError(c.maxNumericalError))"
+        }
       } else {
-        line += " \(formatShape(analytic.shape)): max |Δ| \(formatError(check.maxAbsoluteError))"
-        line += " at \(check.worstIndex)  max rel \(formatError(check.maxRelativeError))"
+        line += " \(formatShape(analytic.shape)): max |auto−num| \(formatError(absError))"
+        line += " at \(check.worstIndex)  max rel \(formatError(relError))"
+        if let c = comparison {
+          line += "  max |auto−sym| \(formatError(c.maxAbsoluteError))  max |num−sym| \(formatError(c.maxNumericalError))"
+        }
       }
       line += "  (numerical error ≈ \(formatError(check.numericalErrorEstimate)))  \(verdict)"
       result.print(line)
-      if check.nanCount > 0 {
-        result.print("  \(check.nanCount) element\(check.nanCount == 1 ? " is" : "s are") nan or inf")
+      if symbolicShapeWrong, let g = reading.gradients?[i] {
+        result.print("  the symbolic gradient has shape \(formatShape(g.shape)), not \(formatShape(analytic.shape))")
+      }
+      if check.nanCount > 0 && analytic.rank > 0 {
+        result.print("  \(check.nanCount) of \(check.count) elements are nan on one side")
       }
       fields.append(
-        (parameter, .object([
-          ("passed", .bool(check.passed)), ("max_abs_error", .number(check.maxAbsoluteError)),
-          ("max_rel_error", .number(check.maxRelativeError)),
-          ("numerical_error_estimate", .number(check.numericalErrorEstimate)),
-        ])))
+        (
+          parameter,
+          .object([
+            ("passed", .bool(check.passed)), ("max_abs_error", .number(absError)),
+            ("max_rel_error", .number(relError)),
+            ("numerical_error_estimate", .number(check.numericalErrorEstimate)),
+            ("max_abs_error_symbolic", comparison.map { .number($0.maxAbsoluteError) } ?? .null),
+            ("max_rel_error_symbolic", comparison.map { .number($0.maxRelativeError) } ?? .null),
+            ("max_abs_error_numerical_symbolic", comparison.map { .number($0.maxNumericalError) } ?? .null),
+          ])
+        ))
     }
-    result.print(allPassed ? "passed (tol \(formatError(atol)), rtol \(formatError(rtol)))" : "FAILED (tol \(formatError(atol)), rtol \(formatError(rtol)))")
+    if let why = reading.error {
+      result.print("symbolic: not available (\(why))")
+    }
+    let tolerances = "(tol \(formatError(atol)), rtol \(formatError(rtol)))"
+    if allPassed {
+      result.print("passed \(tolerances)")
+      let at = SymbolicColumn.at(reading.singularities, scale: largestMagnitude(target.arguments))
+      if !at.isEmpty {
+        result.print(
+          "note: the point is at \(SymbolicColumn.describe(at)), where the derivative does not exist; the three agree on the value used there")
+      }
+    } else if explained {
+      result.print(
+        "not differentiable here: the point is at or near \(SymbolicColumn.describe(near)), where the methods may disagree \(tolerances)")
+    } else {
+      result.print("FAILED \(tolerances)")
+    }
+    let available = reading.gradients != nil
     result.fields += [
       ("trials", .integer(1)), ("passed", .integer(allPassed ? 1 : 0)),
-      ("max_abs_error", .number(maxAbs)), ("max_rel_error", .number(maxRel)), ("arguments", .object(fields)),
+      ("max_abs_error", .number(maxAbs)), ("max_rel_error", .number(maxRel)),
+      ("max_abs_error_symbolic", available ? .number(maxSymbolic) : .null),
+      ("max_rel_error_symbolic", available ? .number(maxSymbolicRel) : .null),
+      ("max_abs_error_numerical_symbolic", available ? .number(maxNumericalSymbolic) : .null),
+      ("not_differentiable", .bool(!allPassed && explained)),
+      ("singularities", .array(near.map { .string($0.description) })),
+      ("arguments", .object(fields)),
     ]
+  }
+
+  /// The largest |element| among the arguments (the scale of "near" a singularity).
+  private func largestMagnitude(_ arguments: [Tensor]) -> Double {
+    arguments.lazy.flatMap(\.scalars).filter(\.isFinite).map { Swift.abs($0) }.max() ?? 0
   }
 
   /// `:check f over x in [lo, hi] trials N …`: the write-up's experiment, at N random points.
   func checkOver(_ spec: Command.CheckOver, into result: inout EntryResult) throws {
     let name = spec.function.value
     guard let function = functions[name] else {
-      var evaluator = makeEvaluator()
-      _ = evaluator
+      let evaluator = makeEvaluator()
       throw Diagnostic.error(
         "unknown function '\(name)'", at: spec.function.range,
-        help: makeEvaluator().suggestion(for: name, functionsOnly: true))
+        help: evaluator.suggestion(for: name, functionsOnly: true)
+          ?? ":check … over takes a session function; define one first, for example: \(name)(x) = x^2"
+      )
+    }
+    var seen: Set<String> = []
+    for domain in spec.domains {
+      guard function.parameters.contains(domain.parameter.value) else {
+        throw Diagnostic.error(
+          "\(name) has no parameter '\(domain.parameter.value)'", at: domain.parameter.range,
+          help: "its parameters are \(function.parameters.joined(separator: ", "))")
+      }
+      guard seen.insert(domain.parameter.value).inserted else {
+        throw Diagnostic.error(
+          "'\(domain.parameter.value)' has two domains", at: domain.parameter.range)
+      }
     }
     // One domain per parameter, in the parameters' order.
     var domains: [Command.ParameterDomain] = []
@@ -132,90 +224,232 @@ extension Session {
       }
       domains.append(domain)
     }
-    for domain in spec.domains where !function.parameters.contains(domain.parameter.value) {
+    for domain in domains where !(domain.lower.value.isFinite && domain.upper.value.isFinite) {
       throw Diagnostic.error(
-        "\(name) has no parameter '\(domain.parameter.value)'", at: domain.parameter.range,
-        help: "its parameters are \(function.parameters.joined(separator: ", "))")
-    }
-    for domain in domains where !(domain.lower.value < domain.upper.value) {
-      throw Diagnostic.error(
-        "the interval [\(formatScalar(domain.lower.value)), \(formatScalar(domain.upper.value))] is empty",
-        at: domain.lower.range)
+        "the bounds of '\(domain.parameter.value)' must be finite numbers", at: domain.lower.range)
     }
     let trials = spec.trials?.value ?? settings.trials
     guard trials >= 1 && trials <= 100_000_000 else {
-      throw Diagnostic.error("trials must be between 1 and 100000000", at: spec.trials?.range ?? .unknown)
+      throw Diagnostic.error(
+        "trials must be between 1 and 100000000", at: spec.trials?.range ?? .unknown)
     }
     let atol = spec.tolerance?.value ?? settings.tolerance
     let rtol = spec.relativeTolerance?.value ?? settings.relativeTolerance
     let seed = spec.seed?.value ?? 0
     var rng = SeededGenerator(seed: UInt64(bitPattern: Int64(seed)))
-    let target = CallTarget(function: function, arguments: [], text: name, range: spec.function.range)
+    let target = CallTarget(
+      function: function, arguments: [], text: name, range: spec.function.range)
 
+    let symbolic = symbolicColumn(for: target, ranks: domains.map { $0.shape?.value.count ?? 0 })
+
+    /// One point where autodiff, the numerical gradient and the symbolic one disagree.
+    struct Failure {
+      var point: [Tensor]
+      var parameter: String
+      var check: GradientCheckResult
+      var symbolic: Double?
+    }
     var passed = 0
     var maxAbs = 0.0
     var maxRel = 0.0
+    var maxSymbolic = 0.0
+    var maxSymbolicRel = 0.0
+    var maxNumericalSymbolic = 0.0
+    // Points at or near a place where the derivative does not exist, where the methods
+    // disagree: neither passed nor failed.
+    var notDifferentiable = 0
+    var firstNotDifferentiable: (point: [Tensor], near: [SingularReading])? = nil
+    var symbolicError: String? = symbolic.unavailable
+    var nanPoints = 0
+    // The worst point: a nan anywhere counts as infinitely bad.
     var worst: (point: [Tensor], abs: Double)? = nil
-    var failures: [(point: [Tensor], check: GradientCheckResult, parameter: String)] = []
+    var failures: [Failure] = []
     var failureCount = 0
     let start = now()
     var lastReport = start
+    for domain in domains {
+      guard let shape = domain.shape else { continue }
+      do {
+        try TensorLimits.check(shape.value, op: "the domain of '\(domain.parameter.value)'")
+      } catch {
+        throw Diagnostic.error(error.description, at: shape.range, help: "raise the limit with :set maxelements N (or NABLA_MAX_ELEMENTS)")
+      }
+    }
     for trial in 0..<trials {
       if cancellation.isCancelled { throw Cancelled() }
       let point = domains.map { d -> Tensor in
         let shape = d.shape?.value ?? []
         let n = shapeCount(shape)
-        let values = (0..<n).map { _ in d.lower.value + (d.upper.value - d.lower.value) * rng.nextUniform() }
+        let values = (0..<n).map { _ in
+          d.lower.value + (d.upper.value - d.lower.value) * rng.nextUniform()
+        }
         return (try? Tensor(shape: shape, scalars: values)) ?? Tensor(0)
       }
       let leaves = zip(point, function.parameters).map { Variable.leaf($0, label: $1) }
       let y = try target.evaluate(self, leaves)
       guard y.value.count == 1 else {
         throw Diagnostic.error(
-          ":check needs a scalar output, but \(name) gives shape \(formatShape(y.shape))", at: spec.function.range)
+          ":check needs a scalar output, but \(name) gives shape \(formatShape(y.shape))",
+          at: spec.function.range,
+          help:
+            "define a scalar function and check that, e.g. \(name)_sum(\(function.parameters.joined(separator: ", "))) = sum(\(name)(\(function.parameters.joined(separator: ", "))))"
+        )
       }
       let gradients = try backward(from: y)
+      noteNonFiniteGradients(target, gradients, leaves, point: point, at: spec.function.range, into: &result)
+      let reading = evaluate(symbolic, at: point)
+      if symbolicError == nil, let error = reading.error { symbolicError = error }
+      let scale = point.lazy.flatMap(\.scalars).filter(\.isFinite).map { Swift.abs($0) }.max() ?? 0
+      let near = SymbolicColumn.near(reading.singularities, scale: scale)
       var trialPassed = true
+      var trialNear = false
       var trialAbs = 0.0
+      var trialNaN = false
       for i in function.parameters.indices {
         let numerical = try numericalGradient(target, at: point, parameter: i, method: .central)
+        let analytic = gradients[leaves[i]].value
         let check = NumericalDifferentiation.checkGradient(
-          analytic: gradients[leaves[i]].value, numerical: numerical, absoluteTolerance: atol, relativeTolerance: rtol)
-        maxAbs = max(maxAbs, check.maxAbsoluteError.isNaN ? .infinity : check.maxAbsoluteError)
-        maxRel = max(maxRel, check.maxRelativeError.isNaN ? .infinity : check.maxRelativeError)
-        trialAbs = max(trialAbs, check.maxAbsoluteError)
-        if !check.passed {
+          analytic: analytic, numerical: numerical, absoluteTolerance: atol,
+          relativeTolerance: rtol)
+        let comparison = reading.gradients.flatMap {
+          SymbolicComparison(
+            autodiff: analytic, numerical: numerical, symbolic: $0[i], worstIndex: check.worstIndex,
+            atol: atol, rtol: rtol)
+        }
+        if check.nanCount > 0 {
+          trialNaN = true
+        } else {
+          maxAbs = max(maxAbs, check.maxAbsoluteError)
+          maxRel = max(maxRel, check.maxRelativeError)
+        }
+        if let c = comparison {
+          if !c.maxAbsoluteError.isNaN {
+            maxSymbolic = max(maxSymbolic, c.maxAbsoluteError)
+            maxSymbolicRel = max(maxSymbolicRel, c.maxRelativeError)
+          }
+          if !c.maxNumericalError.isNaN { maxNumericalSymbolic = max(maxNumericalSymbolic, c.maxNumericalError) }
+        }
+        trialAbs = max(trialAbs, check.nanCount > 0 ? .infinity : check.maxAbsoluteError)
+        let symbolicPassed = comparison?.passed ?? (reading.gradients == nil)
+        if !(check.passed && symbolicPassed) {
+          if !near.isEmpty {
+            trialNear = true
+            continue
+          }
           if trialPassed { failureCount += 1 }
           trialPassed = false
-          if failures.count < 3 { failures.append((point, check, function.parameters[i])) }
+          if failures.count < 3 {
+            failures.append(
+              Failure(
+                point: point, parameter: function.parameters[i], check: check,
+                symbolic: comparison?.worstSymbolic))
+          }
         }
       }
-      if trialPassed { passed += 1 }
+      if trialNaN { nanPoints += 1 }
+      if trialPassed && trialNear {
+        notDifferentiable += 1
+        if firstNotDifferentiable == nil { firstNotDifferentiable = (point, near) }
+      } else if trialPassed {
+        passed += 1
+      }
       if worst == nil || trialAbs > worst!.abs { worst = (point, trialAbs) }
       let t = now()
       if let onProgress, t - lastReport > 0.1 {
         lastReport = t
-        onProgress(Progress(label: ":check \(name)", completed: trial + 1, total: trials, elapsed: t - start))
+        onProgress(
+          Progress(label: ":check \(name)", completed: trial + 1, total: trials, elapsed: t - start)
+        )
       }
     }
     let elapsed = now() - start
-    func pointText(_ point: [Tensor]) -> String {
-      zip(function.parameters, point).map { "\($0) = \($1.shortDescription(maxWidth: 40))" }.joined(separator: ", ")
+    func call(_ point: [Tensor]) -> String {
+      "\(name)(" + point.map(literalText).joined(separator: ", ") + ")"
     }
-    let status = passed == trials ? "passed" : "passed, \(failureCount) FAILED"
+    let failed = trials - passed - notDifferentiable
+    var outcomes: [String] = []
+    if failed > 0 { outcomes.append("\(failed) FAILED") }
+    if notDifferentiable > 0 { outcomes.append("\(notDifferentiable) not differentiable") }
+    let status = outcomes.isEmpty ? "passed" : "passed, " + outcomes.joined(separator: ", ")
+    let symbolicErrors =
+      symbolicError == nil
+      ? "  max |auto−sym| \(formatError(maxSymbolic))  max |num−sym| \(formatError(maxNumericalSymbolic))" : ""
     result.print(
-      "\(passed)/\(trials) \(status)  max |auto−num| \(formatError(maxAbs))  max rel \(formatError(maxRel))  (tol \(formatError(atol)), rtol \(formatError(rtol)); \(formatDuration(elapsed)))")
-    if let worst {
-      result.print("worst at \(pointText(worst.point))")
+      "\(passed)/\(trials) \(status)  max |auto−num| \(formatError(maxAbs))  max rel \(formatError(maxRel))\(symbolicErrors)  (tol \(formatError(atol)), rtol \(formatError(rtol)); \(formatDuration(elapsed)))"
+    )
+    if let why = symbolicError {
+      result.print("symbolic: not available (\(why))")
     }
-    for failure in failures {
+    if let first = firstNotDifferentiable {
       result.print(
-        "  failed at \(pointText(failure.point)): ∂\(name)/∂\(failure.parameter) autodiff \(formatScalar(failure.check.worstAnalytic)), numerical \(formatScalar(failure.check.worstNumerical))")
+        "\(notDifferentiable) point\(notDifferentiable == 1 ? " is" : "s are") at or near \(SymbolicColumn.describe(first.near)), where the derivative does not exist; not counted as failures (e.g. :check \(call(first.point)))"
+      )
+    }
+    if nanPoints > 0 {
+      result.print(
+        "nan at \(nanPoints) of \(trials) points (not counted in the maximums): is \(name) defined on the whole domain?"
+      )
+    }
+    if let worst {
+      let error = worst.abs.isInfinite ? "nan" : formatError(worst.abs)
+      result.print("worst point: \(call(worst.point))  |auto−num| \(error)")
+    }
+    if !failures.isEmpty {
+      let shown =
+        failureCount > failures.count
+        ? "first \(failures.count) of \(failureCount)" : "\(failureCount)"
+      result.print(
+        "\(shown) failing point\(failureCount == 1 ? "" : "s") (re-run one with :check):")
+      for failure in failures {
+        let where_ = failure.check.worstIndex.isEmpty ? "" : "\(failure.check.worstIndex)"
+        let symbolicValue = failure.symbolic.map { ", symbolic \(formatScalar($0))" } ?? ""
+        result.print(
+          "  :check \(call(failure.point))   ∂\(name)/∂\(failure.parameter)\(where_) autodiff \(formatScalar(failure.check.worstAnalytic)), numerical \(formatScalar(failure.check.worstNumerical))\(symbolicValue)"
+        )
+      }
+    }
+    var worstFields: [(String, JSONValue)] = []
+    if let worst {
+      for (p, t) in zip(function.parameters, worst.point) {
+        worstFields.append((p, .tensor(shape: t.shape, scalars: t.scalars)))
+      }
     }
     result.fields += [
       ("trials", .integer(trials)), ("passed", .integer(passed)),
       ("max_abs_error", .number(maxAbs)), ("max_rel_error", .number(maxRel)),
+      ("max_abs_error_symbolic", symbolicError == nil ? .number(maxSymbolic) : .null),
+      ("max_rel_error_symbolic", symbolicError == nil ? .number(maxSymbolicRel) : .null),
+      ("max_abs_error_numerical_symbolic", symbolicError == nil ? .number(maxNumericalSymbolic) : .null),
+      ("not_differentiable_points", .integer(notDifferentiable)),
+      ("nan_points", .integer(nanPoints)), ("worst_point", .object(worstFields)),
       ("seconds", .number(elapsed)),
     ]
   }
+}
+
+/// A tensor as a literal one can type back: `2.5`, `[1.0, -0.25]`, `[[1.0, 2.0], [3.0, 4.0]]`,
+/// each number in its shortest round-trip form.
+func literalText(_ t: Tensor) -> String {
+  func number(_ x: Double) -> String {
+    x.isNaN ? "nan" : x.isInfinite ? (x > 0 ? "inf" : "-inf") : "\(x)"
+  }
+  if t.rank == 0 { return number(t.scalars[0]) }
+  var out = ""
+  let shape = t.shape
+  var index = 0
+  func write(_ axis: Int) {
+    out += "["
+    for k in 0..<shape[axis] {
+      if k > 0 { out += ", " }
+      if axis == shape.count - 1 {
+        out += number(t.scalars[index])
+        index += 1
+      } else {
+        write(axis + 1)
+      }
+    }
+    out += "]"
+  }
+  write(0)
+  return out
 }

@@ -18,11 +18,10 @@ extension Session {
       try hessianCommand(expr, into: &result)
     case .graph(let expr):
       try graph(expr, into: &result)
-    case .diff(let function, _, _):
-      throw Diagnostic.error(
-        ":diff (symbolic differentiation) is not available yet", at: function.range)
-    case .dot(let expr, _):
-      throw Diagnostic.error(":dot (Graphviz export) is not available yet", at: expr.range)
+    case .diff(let function, let wrt, let alias):
+      try diff(function, wrt: wrt, as: alias, into: &result)
+    case .dot(let expr, let path):
+      try dot(expr, path: path, into: &result)
     case .vars:
       result.recordsInHistory = false
       listVariables(into: &result)
@@ -30,22 +29,13 @@ extension Session {
       result.recordsInHistory = false
       listFunctions(into: &result)
     case .delete(let names):
-      var tensors = self.tensors
-      var functions = self.functions
-      for name in names {
-        if tensors.removeValue(forKey: name.value) == nil && functions.removeValue(forKey: name.value) == nil {
-          let near = nearestNames(to: name.value, among: Array(tensors.keys) + Array(functions.keys))
-          throw Diagnostic.error(
-            "nothing named '\(name.value)' to delete", at: name.range,
-            help: near.isEmpty ? nil : "did you mean " + near.map { "'\($0)'" }.joined(separator: " or ") + "?")
-        }
-      }
-      self.tensors = tensors
-      self.functions = functions
+      try delete(names, into: &result)
     case .clear:
+      let counts =
+        "\(tensors.count) tensor\(tensors.count == 1 ? "" : "s") and \(functions.count) function\(functions.count == 1 ? "" : "s")"
       tensors = [:]
       functions = [:]
-      result.print("cleared all tensors and functions")
+      result.print("cleared \(counts)")
     case .help(let topic):
       result.recordsInHistory = false
       try help(topic, into: &result)
@@ -54,10 +44,58 @@ extension Session {
       result.action = .quit
     case .set(let name, let value):
       try set(name, value, into: &result)
-    case .save(let path, _), .load(let path):
-      throw Diagnostic.error("\(command.name) is not available yet", at: path.range)
+    case .save(let path, let overwrite):
+      try save(path, overwrite: overwrite, into: &result)
+    case .load(let path):
+      try load(path, into: &result)
     case .recover:
-      throw Diagnostic.error(":recover is not available yet", at: .unknown)
+      try recover(into: &result)
+    }
+  }
+
+  /// `:del a, f`: all the names or none; warns about functions left using a deleted name.
+  private func delete(_ names: [Located<String>], into result: inout EntryResult) throws(Diagnostic)
+  {
+    var tensors = self.tensors
+    var functions = self.functions
+    var deleted: [String] = []
+    for name in names {
+      let n = name.value
+      if tensors.removeValue(forKey: n) == nil && functions.removeValue(forKey: n) == nil {
+        if deleted.contains(n) {
+          throw Diagnostic.error("'\(n)' is named twice", at: name.range)
+        }
+        if Builtin.all[n] != nil || Builtin.constants[n] != nil {
+          throw Diagnostic.error(
+            "'\(n)' is a builtin \(Builtin.all[n] != nil ? "function" : "constant") and cannot be deleted",
+            at: name.range)
+        }
+        let near = nearestNames(to: n, among: Array(tensors.keys) + Array(functions.keys))
+        throw Diagnostic.error(
+          "nothing named '\(n)' to delete", at: name.range,
+          help: near.isEmpty
+            ? ":vars and :funcs list what there is"
+            : "did you mean " + near.map { "'\($0)'" }.joined(separator: " or ") + "?")
+      }
+      deleted.append(n)
+    }
+    let deletedTensors = Set(deleted.filter { self.tensors[$0] != nil })
+    self.tensors = tensors
+    self.functions = functions
+    result.print("deleted " + deleted.joined(separator: ", "))
+    // Functions that remain but use what is gone will fail when called.
+    for n in deleted {
+      let users = deletedTensors.contains(n) ? self.users(ofTensor: n) : callers(of: n)
+      if !users.isEmpty {
+        let range = names.first { $0.value == n }!.range
+        result.diagnostics.append(
+          Diagnostic(
+            .warning,
+            "\(users.joined(separator: ", ")) still use\(users.count == 1 ? "s" : "") '\(n)'",
+            at: range,
+            help: "calls of \(users.count == 1 ? "it" : "them") fail until '\(n)' is defined again")
+        )
+      }
     }
   }
 
@@ -72,7 +110,9 @@ extension Session {
     let shapeWidth = max(5, shapes.map(\.count).max() ?? 0)
     result.print(pad("name", nameWidth) + "  " + pad("shape", shapeWidth) + "  value")
     for (name, shape) in zip(names, shapes) {
-      result.print(pad(name, nameWidth) + "  " + pad(shape, shapeWidth) + "  " + tensors[name]!.shortDescription(maxWidth: 50))
+      result.print(
+        pad(name, nameWidth) + "  " + pad(shape, shapeWidth) + "  "
+          + inlineDescription(tensors[name]!, maxWidth: 50))
     }
   }
 
@@ -86,28 +126,60 @@ extension Session {
     }
   }
 
-  private func set(_ name: Located<String>, _ value: Located<String>, into result: inout EntryResult) throws(Diagnostic) {
-    let settingsList = ["precision", "threshold", "trials", "tol", "rtol", "time"]
-    func number() throws(Diagnostic) -> Double {
-      guard let x = Double(value.value), x.isFinite, x >= 0 else {
-        throw Diagnostic.error("'\(value.value)' is not a number ≥ 0", at: value.range)
+  /// `:set NAME VALUE`: checks the value against the setting's range, then echoes it.
+  private func set(
+    _ name: Located<String>, _ value: Located<String>, into result: inout EntryResult
+  ) throws(Diagnostic) {
+    func bound(_ x: Double) -> String {
+      x == x.rounded() && x < 1e15 ? String(Int(x)) : formatScalar(x)
+    }
+    func number(_ range: ClosedRange<Double>, integer: Bool) throws(Diagnostic) -> Double {
+      let kind = integer ? "a whole number" : "a number"
+      guard let x = Double(value.value), range.contains(x), !integer || x == x.rounded() else {
+        throw Diagnostic.error(
+          "\(name.value) must be \(kind) "
+            + (range.upperBound >= 1e9 && !integer
+              ? "≥ \(bound(range.lowerBound))"
+              : "from \(bound(range.lowerBound)) to \(bound(range.upperBound))")
+            + ", got '\(value.value)'",
+          at: value.range, help: Settings.help[name.value])
       }
       return x
     }
+    var settings = self.settings
     switch name.value {
-    case "precision": settings.format.precision = Int(try number())
-    case "threshold": settings.format.threshold = Int(try number())
-    case "trials": settings.trials = max(1, Int(try number()))
-    case "tol": settings.tolerance = try number()
-    case "rtol": settings.relativeTolerance = try number()
-    case "time": settings.timeBudget = max(0.01, try number())
+    case "precision": settings.format.precision = Int(try number(0...17, integer: true))
+    case "threshold": settings.format.threshold = Int(try number(0...1e9, integer: true))
+    case "linewidth": settings.format.lineWidth = Int(try number(20...10_000, integer: true))
+    case "trials": settings.trials = Int(try number(1...100_000_000, integer: true))
+    case "tol": settings.tolerance = try number(0...1e300, integer: false)
+    case "rtol": settings.relativeTolerance = try number(0...1e300, integer: false)
+    case "time": settings.timeBudget = try number(0.001...60, integer: false)
+    case let limit where Limits.range(of: limit) != nil:
+      let range = Limits.range(of: limit)!
+      settings.limits[limit] = Int(try number(Double(range.lowerBound)...Double(range.upperBound), integer: true))
     default:
-      let near = nearestNames(to: name.value, among: settingsList)
+      let near = nearestNames(to: name.value, among: Settings.names)
       throw Diagnostic.error(
         "unknown setting '\(name.value)'", at: name.range,
-        help: (near.isEmpty ? "" : "did you mean '\(near[0])'? ") + "settings: " + settingsList.joined(separator: ", "))
+        help: (near.isEmpty ? "" : "did you mean '\(near[0])'? ") + "settings: "
+          + Settings.names.joined(separator: ", "))
     }
+    self.settings = settings
+    result.print("\(name.value) = \(settings.value(of: name.value)!)")
   }
+}
+
+/// A tensor on one line for listings: the whole value when it fits in `maxWidth` (a small
+/// matrix too, its rows side by side), else `Tensor.shortDescription(maxWidth:)`.
+func inlineDescription(_ t: Tensor, maxWidth: Int) -> String {
+  if t.rank >= 2 && t.count <= maxWidth / 3 {
+    let lines = t.formatted(TensorFormat(threshold: Int.max, lineWidth: Int.max / 2)).split(
+      separator: "\n")
+    let text = lines.map { $0.drop { $0 == " " } }.filter { !$0.isEmpty }.joined(separator: " ")
+    if text.count <= maxWidth { return text }
+  }
+  return t.shortDescription(maxWidth: maxWidth)
 }
 
 func pad(_ s: String, _ width: Int) -> String {

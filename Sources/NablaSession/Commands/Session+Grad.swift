@@ -7,10 +7,11 @@ extension Session {
     let target = try callTarget(expr, source: result.source, command: ":grad")
     let selected = try selectParameters(wrt, of: target)
     let leaves = target.leaves()
-    let y = try target.evaluate(self, leaves)
+    let y = try target.evaluate(self, leaves, warnings: &result.diagnostics)
     guard y.value.count == 1 else {
       throw Diagnostic.error(
-        ":grad needs a scalar output, but \(target.text) has shape \(formatShape(y.shape))", at: expr.range,
+        ":grad needs a scalar output, but \(target.text) has shape \(formatShape(y.shape))",
+        at: expr.range,
         help: "use :jacobian \(target.text), or reduce it, e.g. sum(\(target.text))")
     }
     let gradients = try backward(from: y)
@@ -18,18 +19,41 @@ extension Session {
     var fields: [(String, JSONValue)] = []
     for i in selected {
       let g = gradients[leaves[i]].value
-      result.print(labelled("∂\(target.name)/∂\(target.parameters[i])", g, showShape: true))
+      let label = target.derivativeLabel(target.parameters[i])
+      result.print(labelled(label, g, showShape: true))
       fields.append((target.parameters[i], .tensor(shape: g.shape, scalars: g.scalars)))
+      warnIfNotFinite(g, label, at: expr.range, into: &result)
     }
+    noteNonFiniteGradients(target, gradients, selected.map { leaves[$0] }, at: expr.range, into: &result)
     result.fields.append(("value", .tensor(shape: y.shape, scalars: y.value.scalars)))
     result.fields.append(("gradient", .object(fields)))
+  }
+
+  /// Flags a derivative with nan or inf, unless the value itself already was.
+  func warnIfNotFinite(
+    _ t: Tensor, _ label: String, at range: SourceRange, into result: inout EntryResult
+  ) {
+    guard t.scalars.contains(where: { !$0.isFinite }) else { return }
+    let nans = t.scalars.count { $0.isNaN }
+    let infs = t.scalars.count { $0.isInfinite }
+    var parts: [String] = []
+    if nans > 0 { parts.append("nan") }
+    if infs > 0 { parts.append("inf") }
+    let place = t.count == 1 ? "" : " in \(nans + infs) of \(t.count) elements"
+    result.diagnostics.append(
+      Diagnostic(
+        .warning, "\(label) is \(parts.joined(separator: " and "))\(place)", at: range,
+        help: "the derivative does not exist there, or overflowed (sqrt and abs at 0, log at 0, …)")
+    )
   }
 
   /// `name = value` on one line, or `name (shape) =` followed by the value's lines.
   func labelled(_ name: String, _ value: Tensor, showShape: Bool = false) -> String {
     let text = value.formatted(settings.format)
     let shape = showShape && value.rank > 0 ? " \(formatShape(value.shape))" : ""
-    if !text.contains("\n") && name.count + shape.count + text.count + 3 <= settings.format.lineWidth {
+    if !text.contains("\n")
+      && name.count + shape.count + text.count + 3 <= settings.format.lineWidth
+    {
       return "\(name)\(shape) = \(text)"
     }
     return "\(name)\(shape) =\n\(text)"
@@ -38,53 +62,86 @@ extension Session {
   /// `:jacobian f(args)`: the Jacobian with respect to each argument (small inputs).
   func jacobianCommand(_ expr: Expr, into result: inout EntryResult) throws {
     let target = try callTarget(expr, source: result.source, command: ":jacobian")
-    let y0 = try target.evaluate(self, target.arguments.map { Variable($0) })
-    result.print(labelled(target.text, y0.value))
-    var fields: [(String, JSONValue)] = []
-    for (i, parameter) in target.parameters.enumerated() {
-      let size = y0.value.count * target.arguments[i].count
+    var warnings: [Diagnostic] = []
+    let y0 = try target.evaluate(self, target.arguments.map { Variable($0) }, warnings: &warnings)
+    for (parameter, argument) in zip(target.parameters, target.arguments) {
+      let size = y0.value.count * argument.count
       guard size <= 1_000_000 else {
         throw Diagnostic.error(
-          "the Jacobian with respect to \(parameter) would have \(size) elements (limit 1000000)", at: expr.range)
+          "the Jacobian with respect to \(parameter) would have \(size) elements (limit 1000000)",
+          at: expr.range,
+          help: ":jacobian is for small inputs; :grad gives the gradient of a scalar output")
       }
-      let j = try NablaCore.jacobian(at: target.arguments[i]) { (x: Variable) throws(Diagnostic) -> Variable in
-        var inputs = target.arguments.map { Variable($0) }
-        inputs[i] = x
-        return try target.evaluate(self, inputs)
-      }
-      result.print(labelled("J[\(target.name), \(parameter)]", j, showShape: true))
-      fields.append((parameter, .tensor(shape: j.shape, scalars: j.scalars)))
+    }
+    var matrices: [Tensor] = []
+    for i in target.parameters.indices {
+      if cancellation.isCancelled { throw Cancelled() }
+      matrices.append(
+        try NablaCore.jacobian(at: target.arguments[i]) {
+          (x: Variable) throws(Diagnostic) -> Variable in
+          var inputs = target.arguments.map { Variable($0) }
+          inputs[i] = x
+          return try target.evaluate(self, inputs)
+        })
+    }
+    result.diagnostics += warnings
+    result.print(labelled(target.text, y0.value))
+    for (parameter, j) in zip(target.parameters, matrices) {
+      result.print(labelled(target.matrixLabel("J", parameter), j, showShape: true))
     }
     result.fields.append(("value", .tensor(shape: y0.shape, scalars: y0.value.scalars)))
-    result.fields.append(("jacobian", .object(fields)))
+    result.fields.append(
+      (
+        "jacobian",
+        .object(
+          zip(target.parameters, matrices).map {
+            ($0, .tensor(shape: $1.shape, scalars: $1.scalars))
+          })
+      ))
   }
 
   /// `:hessian f(args)`: the Hessian of a scalar function with respect to each argument.
   func hessianCommand(_ expr: Expr, into result: inout EntryResult) throws {
     let target = try callTarget(expr, source: result.source, command: ":hessian")
-    let y0 = try target.evaluate(self, target.arguments.map { Variable($0) })
+    var warnings: [Diagnostic] = []
+    let y0 = try target.evaluate(self, target.arguments.map { Variable($0) }, warnings: &warnings)
     guard y0.value.count == 1 else {
       throw Diagnostic.error(
-        ":hessian needs a scalar output, but \(target.text) has shape \(formatShape(y0.shape))", at: expr.range)
+        ":hessian needs a scalar output, but \(target.text) has shape \(formatShape(y0.shape))",
+        at: expr.range,
+        help: "use :jacobian \(target.text), or reduce it, e.g. sum(\(target.text))")
     }
+    for (parameter, argument) in zip(target.parameters, target.arguments)
+    where argument.count > 1000 {
+      let n = argument.count
+      throw Diagnostic.error(
+        "the Hessian with respect to \(parameter) would be \(n)×\(n) (limit 1000 elements per argument)",
+        at: expr.range, help: ":hessian is for small inputs")
+    }
+    var matrices: [Tensor] = []
+    for i in target.parameters.indices {
+      if cancellation.isCancelled { throw Cancelled() }
+      matrices.append(
+        try NablaCore.hessian(at: target.arguments[i]) {
+          (x: Variable) throws(Diagnostic) -> Variable in
+          var inputs = target.arguments.map { Variable($0) }
+          inputs[i] = x
+          return try target.evaluate(self, inputs)
+        })
+    }
+    result.diagnostics += warnings
     result.print(labelled(target.text, y0.value))
-    var fields: [(String, JSONValue)] = []
-    for (i, parameter) in target.parameters.enumerated() {
-      let n = target.arguments[i].count
-      guard n <= 1000 else {
-        throw Diagnostic.error(
-          "the Hessian with respect to \(parameter) would be \(n)×\(n) (limit 1000 elements per argument)",
-          at: expr.range)
-      }
-      let h = try NablaCore.hessian(at: target.arguments[i]) { (x: Variable) throws(Diagnostic) -> Variable in
-        var inputs = target.arguments.map { Variable($0) }
-        inputs[i] = x
-        return try target.evaluate(self, inputs)
-      }
-      result.print(labelled("H[\(target.name), \(parameter)]", h, showShape: true))
-      fields.append((parameter, .tensor(shape: h.shape, scalars: h.scalars)))
+    for (parameter, h) in zip(target.parameters, matrices) {
+      result.print(labelled(target.matrixLabel("H", parameter), h, showShape: true))
     }
     result.fields.append(("value", .tensor(shape: y0.shape, scalars: y0.value.scalars)))
-    result.fields.append(("hessian", .object(fields)))
+    result.fields.append(
+      (
+        "hessian",
+        .object(
+          zip(target.parameters, matrices).map {
+            ($0, .tensor(shape: $1.shape, scalars: $1.scalars))
+          })
+      ))
   }
 }

@@ -2,31 +2,137 @@ import NablaCore
 import NablaLanguage
 
 extension Session {
-  /// An example a person can type, for each command.
-  static let commandExamples: [String: [String]] = [
-    ":grad": [":grad f(2.0)", ":grad loss(W, b) wrt W"],
-    ":check": [":check f(2.0)", ":check f over x in [-10, 10] trials 1000 tol 1e-5", ":check h over x in [-10, 10]^(5,) trials 100"],
-    ":time": [":time h2(rand(1000, seed: 0))"],
-    ":diff": [":diff f", ":diff f as df"],
-    ":jacobian": [":jacobian softmax([1, 2, 3])"],
-    ":hessian": [":hessian f(2.0)"],
-    ":graph": [":graph f(2.0)"],
-    ":dot": [":dot f(2.0) > f.dot"],
-    ":vars": [":vars"],
-    ":funcs": [":funcs"],
-    ":del": [":del x f"],
-    ":clear": [":clear"],
-    ":help": [":help grad", ":help softmax"],
-    ":quit": [":quit"],
-    ":save": [":save lecture.nabla", ":save! lecture.nabla"],
-    ":load": [":load sessions/intro.nabla"],
-    ":recover": [":recover"],
-    ":set": [":set precision 4", ":set trials 10000"],
+  /// For each command: a few lines on what it prints and its defaults, and examples a person
+  /// can type into a fresh session, in order.
+  static let commandHelp: [String: (details: [String], examples: [String])] = [
+    ":grad": (
+      [
+        "Prints the value and the gradient with respect to each argument of the call (or only",
+        "those named after wrt), with its shape. For an expression such as sum(x^2) the",
+        "gradient is with respect to the session tensors it uses.",
+      ],
+      [
+        "f(x) = x^2 * sin(x)", ":grad f(2.0)",
+        "x = [1, 2, 3]", "W = randn(3, 4, seed: 0)", "loss(W, b) = sum(tanh(x @ W + b) ^ 2)",
+        ":grad loss(W, zeros(4)) wrt W", ":grad sum(x^2)",
+      ]
+    ),
+    ":check": (
+      [
+        "At a point: autodiff against numerical differentiation (Richardson-extrapolated central",
+        "differences), per argument: the errors, the numerical error estimate and a verdict.",
+        "With 'over': the same at random points drawn uniformly from each parameter's",
+        "interval (a tensor parameter takes a shape after ^), with central differences; prints",
+        "how many passed, the worst errors and point, the time, and up to 3 failing points as",
+        ":check entries to re-run. Defaults: trials 1000, tol 1e-5, rtol 1e-5, seed 0",
+        "(see :help set). An element passes when |auto − num| ≤ tol + rtol·|num|, allowing",
+        "for the numerical error estimate.",
+      ],
+      [
+        "f(x) = x^2 * sin(x)", ":check f(2.0)", ":check f over x in [-10, 10] trials 1000 tol 1e-5",
+        "h(x) = sum(x^3)", ":check h over x in [-10, 10]^(5,) trials 100 seed 7",
+      ]
+    ),
+    ":time": (
+      [
+        "Times, %timeit style (mean ± std. dev. over runs of many loops), the forward pass,",
+        "forward + backward, and the numerical gradient by central differences (2n",
+        "evaluations for n inputs), and prints how much faster backprop is.",
+        "Each of the three measurements lasts about 0.2 seconds (see :help set).",
+      ],
+      [
+        "a = arange(1000) + 1", "h2(x) = sum(exp((x * log(a) - 2) / 3) ^ 2)",
+        ":time h2(rand(1000, seed: 0))",
+      ]
+    ),
+    ":diff": ([], [":diff f", ":diff f as df"]),
+    ":jacobian": (
+      [
+        "The matrix of ∂output[i]/∂input[j] for each argument, shaped (output shape + input",
+        "shape). Meant for small inputs: at most 1000000 elements.",
+      ],
+      [":jacobian softmax([1, 2, 3])", "f(x) = x^2", ":jacobian f([1, 2])"]
+    ),
+    ":hessian": (
+      [
+        "The matrix of second derivatives of a scalar output, for each argument (computed by",
+        "differentiating the backward pass). At most 1000 elements per argument.",
+      ],
+      ["f(x) = x^2 * sin(x)", ":hessian f(2.0)", "g(x) = sum(x^3)", ":hessian g([1, 2])"]
+    ),
+    ":graph": ([], ["f(x) = x^2 * sin(x)", ":graph f(2.0)"]),
+    ":dot": ([], ["f(x) = x^2 * sin(x)", ":dot f(2.0) > f.dot"]),
+    ":vars": (
+      ["Lists the session's tensors: name, shape and a short value."], ["x = [1, 2, 3]", ":vars"]
+    ),
+    ":funcs": (
+      ["Lists the session's functions as they would be typed."], ["f(x) = x^2 * sin(x)", ":funcs"]
+    ),
+    ":del": (
+      ["Deletes tensors and functions by name; nothing is deleted if one name is unknown."],
+      ["x = [1, 2, 3]", "f(x) = x^2", ":del x, f"]
+    ),
+    ":clear": (["Deletes every tensor and function."], [":clear"]),
+    ":help": (
+      [
+        "Topics: every command and builtin, and operators, indexing, functions, constants, settings."
+      ],
+      [":help grad", ":help softmax", ":help operators"]
+    ),
+    ":quit": (["Leaves Nabla (Ctrl-D does too). In a script, stops it there."], [":quit"]),
+    ":save": ([], [":save lecture.nabla", ":save! lecture.nabla"]),
+    ":load": ([], [":load sessions/intro.nabla"]),
+    ":recover": ([], [":recover"]),
+    ":set": ([], [":set precision 4", ":set trials 10000"]),
+  ]
+
+  /// Topics that are neither commands nor builtins: text, then examples run live.
+  static let topicHelp: [String: (text: [String], examples: [String])] = [
+    "operators": (
+      [
+        "operators, loosest first:",
+        "  == != < <= > >=   comparisons, 1 or 0 (they do not chain)",
+        "  + -               add, subtract (numpy broadcasting)",
+        "  * / @             multiply, divide elementwise; @ is the matrix product",
+        "  -x                negation",
+        "  ^                 power, right-associative: 2^3^2 is 2^9, -2^2 is -4",
+        "  f(x)  x[i]        calls and indexing",
+      ],
+      ["[[1, 2], [3, 4]] @ [1, 1] + 2^-1", "[1, 2, 3] * [[1], [2]]"]
+    ),
+    "indexing": (
+      [
+        "x[i] picks along the first axis (negative i counts from the end), W[i, j] one element,",
+        "W[:, 1:3] a slice (start:stop:step, each part optional), x[::-1] reverses, x[..., 0]",
+        "fills the middle axes. Indexing is differentiable: the gradient flows back to the",
+        "picked elements.",
+      ],
+      ["W = reshape(arange(6), [2, 3])", "W[:, 1:3]", "W[-1, ::-1]"]
+    ),
+    "functions": (
+      [
+        "f(x, y) = body defines a function; the body may use its parameters, session tensors,",
+        "builtins and other functions (not itself, directly or through others). Redefining",
+        "replaces it. Calls take arguments by position or by name: f(1, y: 2).",
+      ],
+      ["f(x, y) = x * sum(y^2)", "f(2, y: [1, 2])"]
+    ),
+    "constants": (["pi e inf nan true false; true is 1 and false is 0."], ["cos(pi)", "log(e)"]),
+  ]
+
+  /// An example for each constant.
+  static let constantExamples: [String: String] = [
+    "pi": "cos(pi)", "e": "log(e)", "inf": "exp(-inf)", "nan": "nan == nan", "true": "true + true",
+    "false": "where(false, 1, 2)",
   ]
 
   func help(_ topic: Located<String>?, into result: inout EntryResult) throws(Diagnostic) {
     guard let topic, !topic.value.isEmpty else {
-      result.print("Type an expression to evaluate it, x = expr to name a tensor, f(x) = expr to define a function.")
+      result.print(
+        "Type an expression to evaluate it, x = expr to name a tensor, f(x) = expr to define a function."
+      )
+      result.print(
+        "An entry continues on the next line while a ( or [ is open; # starts a comment.")
       result.print("")
       result.print("commands:")
       let width = Command.catalog.map(\.name.count).max() ?? 8
@@ -40,31 +146,82 @@ extension Session {
         result.print("  \(category.rawValue): " + names.joined(separator: " "))
       }
       result.print("constants: pi e inf nan true false")
-      result.print("operators: + - * / ^ @ (matrix product), comparisons == != < <= > >=, x[i], W[:, 1:3]")
+      result.print(
+        "operators: + - * / ^ @ (matrix product), comparisons == != < <= > >=, x[i], W[:, 1:3]")
       result.print("")
-      result.print(":help TOPIC shows one command or builtin, e.g. :help grad, :help softmax")
+      result.print(":help TOPIC shows one command or builtin, e.g. :help grad, :help softmax;")
+      result.print("other topics: operators, indexing, functions, constants, settings")
       return
     }
-    let word = topic.value.trimmingPrefix(":")
+    let word = String(topic.value.trimmingPrefix(":"))
+    let isCommand = topic.value.hasPrefix(":")
+    var found = false
     if let syntax = Command.catalog.first(where: { $0.name == ":" + word }) {
+      found = true
       result.print("\(syntax.name) — \(syntax.summary)")
       for usage in syntax.usages { result.print("  " + usage) }
-      if let examples = Session.commandExamples[syntax.name] {
-        result.print("examples:")
-        for example in examples { result.print("  " + example) }
+      let help = Session.commandHelp[syntax.name]
+      for line in help?.details ?? [] { result.print(line) }
+      if syntax.name == ":set" { settingsHelp(into: &result) }
+      if let examples = help?.examples, !examples.isEmpty {
+        result.print(examples.count == 1 ? "example:" : "examples:")
+        for example in examples { result.print("  ∇> " + example) }
       }
-      return
     }
-    if let builtin = Builtin.all[String(word)] {
+    if !isCommand, let builtin = Builtin.all[word] {
+      // `dot` is a builtin and a command: show both.
+      if found { result.print("") }
+      found = true
       result.print("\(builtin.signature) — \(builtin.summary)")
-      result.print("example:")
-      result.print("  " + builtin.example)
-      return
+      runExamples([builtin.example], into: &result)
     }
-    let candidates = Command.catalog.map { String($0.name.dropFirst()) } + Array(Builtin.all.keys)
-    let near = nearestNames(to: String(word), among: candidates)
+    if !isCommand, !found, let value = Builtin.constants[word] {
+      found = true
+      result.print(
+        "\(word) = \(formatScalar(value)), a constant (the constants are pi e inf nan true false)")
+      runExamples([Session.constantExamples[word]!], into: &result)
+    }
+    if !isCommand, !found, let topic = Session.topicHelp[word] {
+      found = true
+      for line in topic.text { result.print(line) }
+      runExamples(topic.examples, into: &result)
+    }
+    if !isCommand, !found, word == "settings" {
+      found = true
+      settingsHelp(into: &result)
+    }
+    if found { return }
+    let candidates =
+      Command.catalog.map { String($0.name.dropFirst()) } + Array(Builtin.all.keys)
+      + Array(Session.topicHelp.keys)
+    let near = nearestNames(to: word, among: candidates)
     throw Diagnostic.error(
       "no help on '\(topic.value)'", at: topic.range,
-      help: near.isEmpty ? ":help lists every command and builtin" : "did you mean " + near.map { "'\($0)'" }.joined(separator: " or ") + "?")
+      help: near.isEmpty
+        ? ":help lists every command and builtin"
+        : "did you mean " + near.map { "'\($0)'" }.joined(separator: " or ") + "?")
+  }
+
+  /// Prints each example after a prompt, with what it gives in a fresh session.
+  private func runExamples(_ examples: [String], into result: inout EntryResult) {
+    result.print(examples.count == 1 ? "example:" : "examples:")
+    let scratch = Session()
+    scratch.settings = settings
+    for example in examples {
+      result.print("  ∇> " + example)
+      for line in scratch.run(example).output { result.print("  " + line) }
+    }
+  }
+
+  /// Every setting with its current value and what it does.
+  private func settingsHelp(into result: inout EntryResult) {
+    result.print("settings (current value):")
+    let width = Settings.names.map(\.count).max() ?? 8
+    let values = Settings.names.map { settings.value(of: $0)! }
+    let valueWidth = values.map(\.count).max() ?? 4
+    for (name, value) in zip(Settings.names, values) {
+      result.print(
+        "  " + pad(name, width) + "  " + pad(value, valueWidth) + "  " + Settings.help[name]!)
+    }
   }
 }

@@ -9,22 +9,34 @@ struct Timing {
   var loops: Int
 
   var text: String {
-    "\(formatDuration(mean)) ± \(formatDuration(std)) per call (mean ± std. dev. of \(runs) runs, \(loops) loop\(loops == 1 ? "" : "s") each)"
+    let loopText = "\(loops) loop\(loops == 1 ? "" : "s")"
+    if runs == 1 { return "\(formatDuration(mean)) per call (1 run, \(loopText))" }
+    return "\(formatDuration(mean)) ± \(formatDuration(std)) per call (mean ± std. dev. of \(runs) runs, \(loopText) each)"
   }
 }
 
 extension Session {
   /// Times `body` like `%timeit`: enough loops that a run lasts `budget / runs`, then `runs` runs.
   func measure(runs: Int = 7, budget: Double, _ body: () throws -> Void) throws -> Timing {
+    var runs = runs
     var loops = 1
     let perRun = budget / Double(runs)
-    while true {
-      if cancellation.isCancelled { throw Cancelled() }
-      let t0 = now()
-      for _ in 0..<loops { try body() }
-      let dt = now() - t0
-      if dt >= perRun || loops >= 1 << 24 { break }
-      loops = dt <= 0 ? loops * 10 : max(loops * 2, min(loops * 10, Int(Double(loops) * perRun / dt * 1.2) + 1))
+    // One call first: a slow function gets fewer runs, so a command never takes minutes.
+    if cancellation.isCancelled { throw Cancelled() }
+    let t1 = now()
+    try body()
+    let single = now() - t1
+    if single > budget {
+      runs = single > 2 ? 1 : 3
+    } else {
+      while true {
+        if cancellation.isCancelled { throw Cancelled() }
+        let t0 = now()
+        for _ in 0..<loops { try body() }
+        let dt = now() - t0
+        if dt >= perRun || loops >= 1 << 24 { break }
+        loops = dt <= 0 ? loops * 10 : max(loops * 2, min(loops * 10, Int(Double(loops) * perRun / dt * 1.2) + 1))
+      }
     }
     var samples: [Double] = []
     for _ in 0..<runs {
@@ -42,7 +54,7 @@ extension Session {
   func time(_ expr: Expr, into result: inout EntryResult) throws {
     let target = try callTarget(expr, source: result.source, command: ":time")
     let constants = target.arguments.map { Variable($0) }
-    let y = try target.evaluate(self, constants)
+    let y = try target.evaluate(self, constants, warnings: &result.diagnostics)
     guard y.value.count == 1 else {
       throw Diagnostic.error(
         ":time needs a scalar output, but \(target.text) has shape \(formatShape(y.shape))", at: expr.range)
@@ -72,11 +84,14 @@ extension Session {
     }
     report("numerical gradient")
     let ratio = numeric.mean / backwardTiming.mean
+    result.isVolatile = true
     result.print("forward             " + forward.text)
     result.print("forward + backward  " + backwardTiming.text)
     result.print("numerical gradient  " + numeric.text + ", 2n = \(2 * n) evaluations")
+    func times(_ r: Double) -> String { r >= 10 ? String(Int(r.rounded())) : String(format: "%.1f", r) }
+    let speed = ratio >= 1 ? "\(times(ratio))× faster" : "\(times(1 / ratio))× slower"
     result.print(
-      "backprop is \(ratio >= 10 ? String(Int(ratio.rounded())) : String(format: "%.1f", ratio))× faster than central differences: 1 forward + 1 backward pass against \(2 * n) evaluations of \(target.name)")
+      "backprop is \(speed) than central differences: 1 forward + 1 backward pass against \(2 * n) evaluations of \(target.displayName)")
     result.fields += [
       ("forward_s", .number(forward.mean)), ("backward_s", .number(backwardTiming.mean)),
       ("numerical_s", .number(numeric.mean)), ("speedup", .number(ratio)), ("evaluations", .integer(2 * n)),

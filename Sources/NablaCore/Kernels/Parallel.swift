@@ -1,0 +1,43 @@
+import Dispatch
+import Foundation
+
+/// Large elementwise kernels run on every core: the index range is cut into one contiguous
+/// chunk per thread. Small ones stay on the calling thread, where handing work to other
+/// threads would cost more than it saves.
+enum Parallel {
+  /// The threads a kernel may use (the machine's cores, at most 8).
+  static let threads = Swift.max(1, Swift.min(8, ProcessInfo.processInfo.activeProcessorCount))
+
+  /// Elements per thread below which a cheap kernel (one add or multiply per element, bound
+  /// by memory) is not split.
+  static let cheapGrain = 1 << 16
+  /// The same for a kernel that evaluates a transcendental function per element.
+  static let costlyGrain = 1 << 12
+
+  /// Calls `body` on disjoint chunks covering `0 ..< n`, concurrently when each of at least
+  /// two chunks gets `grain` elements. `body` must only write its own chunk.
+  @inline(__always)
+  static func forEachChunk(_ n: Int, grain: Int, _ body: (Range<Int>) -> Void) {
+    let chunks = Swift.min(threads, n / Swift.max(grain, 1))
+    if chunks < 2 {
+      body(0..<n)
+      return
+    }
+    withoutActuallyEscaping(body) { body in
+      let task = ChunkTask(n: n, chunks: chunks, body: body)
+      DispatchQueue.concurrentPerform(iterations: chunks) { task.run($0) }
+    }
+  }
+}
+
+/// One split kernel: which chunk covers which range. `@unchecked Sendable` because each
+/// chunk writes a disjoint part of the output, which is what makes the split safe.
+private struct ChunkTask: @unchecked Sendable {
+  let n: Int
+  let chunks: Int
+  let body: (Range<Int>) -> Void
+
+  func run(_ k: Int) {
+    body((n * k / chunks)..<(n * (k + 1) / chunks))
+  }
+}

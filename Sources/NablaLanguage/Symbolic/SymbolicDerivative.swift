@@ -1,0 +1,231 @@
+import NablaCore
+
+/// Symbolic differentiation of a session function: its derivative as Nabla source.
+///
+///     let d = try SymbolicDifferentiation.derivative(
+///       of: try Parser.parseDefinition("f(x) = x^2*sin(x)"), functions: [:], tensors: [:])
+///     print(d.definitions[0])   // df(x) = 2*x*sin(x) + x^2*cos(x)
+///
+/// The pipeline, one phase per file: `Lowering` (syntax → terms, calls inlined), the
+/// simplifying constructors of `TermGraph` (canonical forms), `Differentiator` (reverse mode
+/// over the terms), `Emission` (terms → syntax, shared terms bound once as helpers).
+public enum SymbolicDifferentiation {
+  /// The derivative of `definition` with respect to each parameter in `wrt` (all when nil).
+  ///
+  /// - Parameters:
+  ///   - functions: the session functions the body may call (inlined).
+  ///   - tensors: the session tensors the body may use (constants).
+  ///   - parameterRanks: the ranks of parameters when known (from argument values); a
+  ///     matrix product of an operand of unknown rank assumes a matrix.
+  ///   - names: the name of each derivative function (default `df` for one parameter,
+  ///     `df_dx` for each of several).
+  ///   - helperName: the name of helper k (from 1), e.g. `df_1`.
+  public static func derivative(
+    of definition: FunctionDefinition, wrt: [String]? = nil, functions: [String: UserFunction],
+    tensors: [String: Tensor], parameterRanks: [String: Int] = [:], names: [String]? = nil,
+    helperName: ((Int) -> String)? = nil
+  ) throws(SymbolicError) -> SymbolicDerivative {
+    let parameters = definition.parameters
+    let wrt = wrt ?? parameters
+    for name in wrt where !parameters.contains(name) {
+      throw SymbolicError("\(definition.name) has no parameter '\(name)'")
+    }
+    let base = definition.name.isEmpty ? "f" : definition.name
+    let names = names ?? wrt.map { parameters.count == 1 ? "d\(base)" : "d\(base)_d\($0)" }
+    let helperName = helperName ?? { "d\(base)_\($0)" }
+
+    // First pass: which parameters hold one element (they are used elementwise on the way
+    // to the output); the second pass treats those as scalars.
+    func lowered(_ scalars: Set<String>) throws(SymbolicError) -> (TermGraph, Term) {
+      let graph = TermGraph(
+        parameters: parameters, parameterRanks: parameterRanks, scalarParameters: scalars, tensors: tensors)
+      var lowering = Lowering(graph: graph, functions: functions)
+      var scope: [String: Term] = [:]
+      for p in parameters { scope[p] = graph.variable(p) }
+      return (graph, try lowering.lower(definition.body, scope).term)
+    }
+    let (firstGraph, firstRoot) = try lowered([])
+    let oneElement = Differentiator.oneElementTerms(firstRoot)
+    let scalars = Set(parameters.filter { p in
+      parameterRanks[p] == 0 || (parameterRanks[p] == nil && oneElement.contains(firstGraph.variable(p).id))
+    })
+    let (graph, root) = try lowered(scalars)
+    let differentiator = Differentiator(graph: graph, root: root)
+    let gradients = try differentiator.gradients(of: root, wrt: wrt)
+
+    // Printed: helpers for the terms the gradients share.
+    let shared = Emission.sharedTerms(gradients)
+    var bound: [Int: Int] = [:]
+    for (k, t) in shared.enumerated() { bound[t.id] = k + 1 }
+    let arguments = parameters.map { Expr.name($0) }
+    let printer = Emission(bound: bound, reference: { .call(helperName($0), arguments) })
+    var definitions: [FunctionDefinition] = shared.enumerated().map { k, t in
+      FunctionDefinition(name: helperName(k + 1), parameters: parameters, body: printer.render(t))
+    }
+    for (name, g) in zip(names, gradients) {
+      definitions.append(FunctionDefinition(name: name, parameters: parameters, body: printer.render(g)))
+    }
+
+    // Evaluated: the same terms, with the sites of singularities too, bound as variables.
+    let siteTerms = differentiator.sites.map(\.term)
+    let sharedForEvaluation = Emission.sharedTerms(gradients + siteTerms)
+    var evaluationBound: [Int: Int] = [:]
+    for (k, t) in sharedForEvaluation.enumerated() { evaluationBound[t.id] = k + 1 }
+    let evaluator = Emission(bound: evaluationBound, reference: { .name("__s\($0)") })
+    let plain = Emission(bound: [:], reference: { _ in .number(0) })
+    func describe(_ t: Term) -> String? { t.size <= 12 ? plain.render(t).description : nil }
+    let program = SymbolicProgram(
+      parameters: parameters,
+      steps: sharedForEvaluation.enumerated().map { k, t in ("__s\(k + 1)", evaluator.render(t)) },
+      gradients: gradients.map(evaluator.render),
+      sites: differentiator.sites.map { site in
+        SymbolicProgram.Site(
+          kind: SingularReading.Kind(site.kind), description: SymbolicDifferentiation.siteText(site, describe(site.term)),
+          expr: evaluator.render(site.term))
+      })
+    return SymbolicDerivative(
+      definitions: definitions, helperCount: shared.count, wrt: wrt,
+      notes: differentiator.notes.map { noteText($0, describe($0.argument)) }, program: program)
+  }
+
+  /// What a note says, with the argument written out when it is short.
+  static func noteText(_ note: SymbolicNote, _ argument: String?) -> String {
+    let u = argument ?? "its argument"
+    let f = note.function
+    switch note.kind {
+    case .kink:
+      switch f {
+      case "abs":
+        return "abs is not differentiable where \(u) = 0; the derivative uses sign(\(u)), which is 0 there (as autodiff does)"
+      case "relu":
+        return "relu is not differentiable where \(u) = 0; the derivative uses (\(u) > 0), which is 0 there (as autodiff does)"
+      case "sign":
+        return "sign(\(u)) jumps at 0; its derivative is taken as 0"
+      case "maximum", "minimum":
+        return "\(f) is not differentiable where its arguments are equal, as in \(u); there each gets half the gradient (as in autodiff)"
+      case "clip":
+        return "clip is not differentiable at its bounds, as in \(u); there the gradient is shared half and half (as in autodiff)"
+      case "where":
+        return "where switches where its condition \(u) changes; the derivative ignores the jump"
+      default:
+        return "\(u) is a step: its derivative is taken as 0, and does not exist where it jumps"
+      }
+    case .pole:
+      switch f {
+      case "log":
+        return "log(\(u)) has derivative 1/\(u): undefined at \(u) = 0 and large near it, where numerical checks lose precision"
+      case "sqrt":
+        return "sqrt(\(u)) has an infinite derivative at \(u) = 0"
+      case "^":
+        return "a power with a variable exponent has a derivative with log(\(u)), undefined for \(u) ≤ 0"
+      default:
+        return "\(u)\(f) has an infinite derivative at \(u) = 0"
+      }
+    case .tie:
+      let which = f == "max" ? "largest" : "smallest"
+      return "\(f) is not differentiable where elements of \(u) tie for the \(which); there they share the gradient equally (as in autodiff)"
+    case .assumption(let what):
+      let op = f == "@" ? "@" : "\(f)(…)"
+      return "the derivative of \(op) takes \(u) to be \(what), since its rank is not known here"
+    }
+  }
+
+  /// How a site reads in `:check`: `relu(x) at x = 0`.
+  static func siteText(_ site: SingularSite, _ term: String?) -> String {
+    let u = term ?? "its argument"
+    switch (site.kind, site.function) {
+    case (.tie, let f): return "\(f) with tied elements"
+    case (.pole, "log"), (.pole, "sqrt"): return "\(site.function)(\(u)) near \(u) = 0"
+    case (.pole, "/"): return "a division by \(u) near 0"
+    case (.pole, _): return "a power of \(u) near \(u) = 0"
+    case (_, "abs"), (_, "relu"), (_, "sign"): return "\(site.function)(\(u)) at \(u) = 0"
+    case (_, "maximum"), (_, "minimum"), (_, "clip"): return "\(site.function) where \(u) = 0"
+    default: return "a step where \(u) = 0"
+    }
+  }
+}
+
+/// A symbolic derivative, printed and ready to evaluate.
+public struct SymbolicDerivative: Sendable {
+  /// The helpers (shared subexpressions), then one derivative per parameter, in the order
+  /// they must be defined. Their `description`s paste back as valid input.
+  public var definitions: [FunctionDefinition]
+  /// How many of `definitions` are helpers.
+  public var helperCount: Int
+  /// The parameters differentiated, in the order of the derivatives.
+  public var wrt: [String]
+  /// What a reader should know: where the derivative does not exist, what it assumed.
+  public var notes: [String]
+  /// The derivative as expressions to evaluate at argument values.
+  public var program: SymbolicProgram
+
+  /// The derivative definitions (without the helpers).
+  public var derivatives: ArraySlice<FunctionDefinition> { definitions[helperCount...] }
+}
+
+/// The derivative as a straight-line program over the parameters: shared values first, then
+/// one gradient expression per parameter, and the places where the derivative is singular.
+public struct SymbolicProgram: Sendable {
+  struct Site: Sendable {
+    var kind: SingularReading.Kind
+    var description: String
+    var expr: Expr
+  }
+
+  public let parameters: [String]
+  let steps: [(String, Expr)]
+  /// One expression per differentiated parameter, in terms of the parameters, session
+  /// tensors and the values of `steps`.
+  let gradients: [Expr]
+  let sites: [Site]
+
+  /// The gradients at the given arguments (one per parameter), and how close the point is to
+  /// each place where the derivative is singular.
+  public func evaluate(
+    at arguments: [Tensor], with evaluator: inout Evaluator
+  ) throws(Diagnostic) -> (gradients: [Tensor], singularities: [SingularReading]) {
+    var bindings: [String: Variable] = [:]
+    for (p, a) in zip(parameters, arguments) { bindings[p] = Variable(a) }
+    for (name, expr) in steps { bindings[name] = try evaluator.evaluate(expr, bindings: bindings) }
+    var gradients: [Tensor] = []
+    for g in self.gradients { gradients.append(try evaluator.evaluate(g, bindings: bindings).value) }
+    var readings: [SingularReading] = []
+    for site in sites {
+      guard let value = try? evaluator.evaluate(site.expr, bindings: bindings).value else { continue }
+      let distance: Double
+      switch site.kind {
+      case .tie:
+        distance = value.scalars.contains { $0 > 1 } ? 0 : .infinity
+      case .kink, .pole:
+        distance = value.scalars.lazy.filter { !$0.isNaN }.map { Swift.abs($0) }.min() ?? .infinity
+      }
+      readings.append(SingularReading(kind: site.kind, description: site.description, distance: distance))
+    }
+    return (gradients, readings)
+  }
+}
+
+/// How close a point is to a place where a derivative does not exist.
+public struct SingularReading: Sendable, Equatable {
+  public enum Kind: Sendable, Equatable {
+    /// Not differentiable (abs, relu, maximum, steps); `distance` is |u| at the kink u = 0.
+    case kink
+    /// An infinite or undefined derivative (log, sqrt); `distance` is |u| at u = 0.
+    case pole
+    /// Tied elements of a max or min; `distance` is 0 when some tie.
+    case tie
+
+    init(_ kind: SymbolicNote.Kind) {
+      switch kind {
+      case .pole: self = .pole
+      case .tie: self = .tie
+      default: self = .kink
+      }
+    }
+  }
+  public var kind: Kind
+  /// `relu(x) at x = 0`
+  public var description: String
+  /// The smallest |u| over the elements (0 for a tie).
+  public var distance: Double
+}

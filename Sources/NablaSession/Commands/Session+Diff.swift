@@ -1,0 +1,121 @@
+import NablaCore
+import NablaLanguage
+
+extension Session {
+  /// `:diff f [wrt x] [as df]`: the symbolic derivative, printed as definitions that paste
+  /// back as input (helpers for shared subexpressions first), notes as `#` comments; with
+  /// `as`, the helpers and the derivative are also defined.
+  ///
+  ///     :diff f
+  ///     df(x) = 2*x*sin(x) + x^2*cos(x)
+  func diff(
+    _ function: Located<String>, wrt: Located<String>?, as alias: Located<String>?,
+    into result: inout EntryResult
+  ) throws(Diagnostic) {
+    let name = function.value
+    guard let f = functions[name] else {
+      if tensors[name] != nil || Builtin.all[name] != nil {
+        throw Diagnostic.error(
+          ":diff takes a session function, and '\(name)' is a \(tensors[name] != nil ? "tensor" : "builtin")",
+          at: function.range, help: "define one first, for example: f(x) = x^2 * sin(x)")
+      }
+      throw Diagnostic.error(
+        "unknown function '\(name)'", at: function.range,
+        help: makeEvaluator().suggestion(for: name, functionsOnly: true)
+          ?? "define it first, for example: \(name)(x) = x^2 * sin(x)")
+    }
+    var selected = f.parameters
+    if let wrt {
+      guard f.parameters.contains(wrt.value) else {
+        throw Diagnostic.error(
+          "\(name) has no parameter '\(wrt.value)'", at: wrt.range,
+          help: "its parameters are \(f.parameters.joined(separator: ", "))")
+      }
+      selected = [wrt.value]
+    }
+    guard !selected.isEmpty else {
+      throw Diagnostic.error("\(name) has no parameters to differentiate with respect to", at: function.range)
+    }
+    if let alias {
+      guard selected.count == 1 else {
+        throw Diagnostic.error(
+          ":diff \(name) as \(alias.value) defines one function, but \(name) has \(selected.count) parameters",
+          at: alias.range, help: "say which: :diff \(name) wrt \(selected[0]) as \(alias.value)")
+      }
+      try checkDefinable(alias.value, at: alias.range, for: f)
+    }
+    let names =
+      alias.map { [$0.value] }
+      ?? selected.map { f.parameters.count == 1 ? "d\(name)" : "d\(name)_d\($0)" }
+    let derivative = try symbolicDerivative(
+      of: f.definition, wrt: selected, names: names, helperPrefix: names.count == 1 ? names[0] : "d\(name)",
+      at: function.range)
+
+    for definition in derivative.definitions { result.print(definition.description) }
+    for note in derivative.notes { result.print("# note: \(note)") }
+    if alias != nil {
+      // All or nothing: a definition that fails leaves the session as it was.
+      let saved = functions
+      do {
+        for definition in derivative.definitions {
+          try define(definition, source: SourceText(definition.description), into: &result)
+        }
+      } catch {
+        functions = saved
+        throw error
+      }
+    }
+    result.fields.append(
+      ("derivatives", .object(derivative.derivatives.map { ($0.name, .string($0.description)) })))
+    result.fields.append(
+      ("helpers", .array(derivative.definitions.prefix(derivative.helperCount).map { .string($0.description) })))
+    result.fields.append(("notes", .array(derivative.notes.map { .string($0) })))
+  }
+
+  /// The symbolic derivative of a definition, an error at `range` when there is none.
+  /// Helpers are named `prefix_1`, `prefix_2`, … skipping names already in use.
+  func symbolicDerivative(
+    of definition: FunctionDefinition, wrt: [String]? = nil, names: [String]? = nil, helperPrefix: String? = nil,
+    parameterRanks: [String: Int] = [:], at range: SourceRange
+  ) throws(Diagnostic) -> SymbolicDerivative {
+    try checkSymbolicSize(definition, at: range)
+    let prefix = helperPrefix ?? "d\(definition.name.isEmpty ? "f" : definition.name)"
+    var taken = Set(tensors.keys).union(Builtin.all.keys).union(Builtin.constants.keys).union(definition.parameters)
+    taken.formUnion(functions.keys.filter { $0 != prefix && !$0.hasPrefix(prefix + "_") })
+    taken.formUnion(names ?? [])
+    var helperNames: [Int: String] = [:]
+    var next = 1
+    func helperName(_ k: Int) -> String {
+      if let known = helperNames[k] { return known }
+      while taken.contains("\(prefix)_\(next)") { next += 1 }
+      let name = "\(prefix)_\(next)"
+      next += 1
+      helperNames[k] = name
+      return name
+    }
+    do {
+      return try SymbolicDifferentiation.derivative(
+        of: definition, wrt: wrt, functions: functions, tensors: tensors, parameterRanks: parameterRanks,
+        names: names, helperName: helperName)
+    } catch {
+      let what = definition.name.isEmpty ? "this expression" : definition.name
+      throw Diagnostic.error("cannot differentiate \(what) symbolically: \(error.message)", at: range, help: error.help)
+    }
+  }
+
+  /// A name `:diff … as NAME` may define.
+  private func checkDefinable(_ name: String, at range: SourceRange, for f: UserFunction) throws(Diagnostic) {
+    if Builtin.all[name] != nil || Builtin.constants[name] != nil {
+      throw Diagnostic.error("'\(name)' is a builtin and cannot be redefined", at: range)
+    }
+    if tensors[name] != nil {
+      throw Diagnostic.error("'\(name)' is a tensor; choose another name", at: range)
+    }
+    if name == f.name {
+      throw Diagnostic.error("'\(name)' would replace the function being differentiated", at: range)
+    }
+    if f.parameters.contains(name) {
+      throw Diagnostic.error("'\(name)' is a parameter of \(f.name); choose another name", at: range)
+    }
+  }
+}

@@ -1,0 +1,216 @@
+import Foundation
+import NablaCore
+import NablaLanguage
+import Testing
+
+@testable import NablaSession
+
+/// The evaluator on its own: builtins by name with keyword arguments, shapes, function calls,
+/// and the labels it gives graph nodes.
+@Suite struct EvaluatorTests {
+  /// Evaluates one expression with the given session tensors.
+  func evaluate(_ text: String, tensors: [String: Tensor] = [:]) throws -> Tensor {
+    var evaluator = Evaluator(tensors: tensors, functions: [:])
+    return try evaluator.evaluate(try Parser.parseExpression(text)).value
+  }
+
+  @Test(
+    arguments: [
+      ("sum([[1, 2], [3, 4]])", [], [10.0]),
+      ("sum([[1, 2], [3, 4]], axis: 0)", [2], [4, 6]),
+      ("sum([[1, 2], [3, 4]], axis: 1, keepdims: true)", [2, 1], [3, 7]),
+      ("sum([[1, 2], [3, 4]], axis: [0, 1])", [], [10]),
+      ("mean([[1, 2], [3, 4]], axis: 0)", [2], [2, 3]),
+      ("max([[1, 5], [3, 4]], axis: 1)", [2], [5, 4]),
+      ("min([[1, 5], [3, 4]])", [], [1]),
+      ("softmax([0, 0], axis: 0)", [2], [0.5, 0.5]),
+      ("logsumexp([0, 0], keepdims: true)", [1], [0.6931471805599453]),
+      ("transpose([[1, 2, 3]])", [3, 1], [1, 2, 3]),
+      ("transpose(zeros([1, 2, 3]), axes: [2, 0, 1])", [3, 1, 2], [0, 0, 0, 0, 0, 0]),
+      ("expand_dims([1, 2], axis: 1)", [2, 1], [1, 2]),
+      ("squeeze(ones([1, 2, 1]), axis: 0)", [2, 1], [1, 1]),
+      ("concat([[1], [2, 3]], axis: 0)", [3], [1, 2, 3]),
+      ("stack([[1, 2], [3, 4]], axis: 1)", [2, 2], [1, 3, 2, 4]),
+      ("broadcast_to([1, 2], [2, 2])", [2, 2], [1, 2, 1, 2]),
+      ("arange(3)", [3], [0, 1, 2]),
+      ("arange(1, 7, step: 2)", [3], [1, 3, 5]),
+      ("arange(start: 2, stop: 4)", [2], [2, 3]),
+      ("linspace(0, 1, num: 3)", [3], [0, 0.5, 1]),
+      ("eye(2, m: 3, k: 1)", [2, 3], [0, 1, 0, 0, 0, 1]),
+      ("full([2], 7)", [2], [7, 7]),
+      ("full(shape: [1], value: 3)", [1], [3]),
+      ("clip([-1, 5, 20], lo: 0, hi: 10)", [3], [0, 5, 10]),
+      ("where(condition: [1, 0], a: [1, 2], b: [3, 4])", [2], [1, 4]),
+      ("pow(b: 2, a: 3)", [], [9]),
+      ("maximum([1, 5], 3)", [2], [3, 5]),
+      ("matmul(a: [[1, 2]], b: [[3], [4]])", [1, 1], [11]),
+      ("dot([1, 2], [3, 4])", [], [11]),
+      ("reshape(arange(6), shape: [3, -1])", [3, 2], [0, 1, 2, 3, 4, 5]),
+      ("relu([-1, 2])", [2], [0, 2]),
+      ("abs(-3)", [], [3]),
+      ("sigmoid(0)", [], [0.5]),
+      ("sqrt(4)", [], [2]),
+    ] as [(String, [Int], [Double])])
+  func builtinWithKeywords(_ text: String, _ shape: [Int], _ scalars: [Double]) throws {
+    let t = try evaluate(text)
+    #expect(t.shape == shape, "\(text)")
+    #expect(
+      t.scalars.count == scalars.count && zip(t.scalars, scalars).allSatisfy { close($0, $1) },
+      "\(text): \(t.scalars)")
+  }
+
+  @Test(
+    arguments: [
+      ("ones([4, 5])", [4, 5]), ("ones(4, 5)", [4, 5]), ("zeros(2, 3, 4)", [2, 3, 4]),
+      ("zeros([2, 3, 4])", [2, 3, 4]),
+      ("ones(3)", [3]), ("ones([])", []), ("rand(2, 3, seed: 0)", [2, 3]),
+      ("randn([2, 3], seed: 0)", [2, 3]),
+      ("reshape(arange(20), [4, 5])", [4, 5]), ("reshape(arange(20), 4, 5)", [4, 5]),
+      ("broadcast_to(1, 2, 3)", [2, 3]), ("full([2, 2], 7)", [2, 2]),
+    ] as [(String, [Int])])
+  func shapesAsListsOrSeparateIntegers(_ text: String, _ shape: [Int]) throws {
+    #expect(try evaluate(text).shape == shape, "\(text)")
+  }
+
+  @Test func seededRandomNumbersRepeat() throws {
+    #expect(try evaluate("randn(5, seed: 3)") == evaluate("randn([5], seed: 3)"))
+    #expect(try evaluate("rand(5, seed: 3)") != evaluate("rand(5, seed: 4)"))
+    let u = try evaluate("rand(1000, seed: 1, low: -2, high: -1)")
+    #expect(u.scalars.allSatisfy { $0 >= -2 && $0 < -1 })
+  }
+
+  @Test func operatorsPrecedenceAndConstants() throws {
+    #expect(try evaluate("1 + 2 * 3").scalar == 7)
+    #expect(try evaluate("2^3^2").scalar == 512)
+    #expect(try evaluate("-2^2").scalar == -4)
+    #expect(try evaluate("2^-1").scalar == 0.5)
+    #expect(try evaluate("(1 + 2) * 3").scalar == 9)
+    #expect(try evaluate("[[1, 2], [3, 4]] @ [1, 1]").scalars == [3, 7])
+    #expect(try evaluate("pi").scalar == Double.pi)
+    #expect(try evaluate("e").scalar == 2.718281828459045)
+    #expect(try evaluate("inf").scalar == .infinity)
+    #expect(try evaluate("nan").scalar!.isNaN)
+    #expect(try evaluate("true + false").scalar == 1)
+    #expect(try evaluate("[1, 2, 3] > 1.5").scalars == [0, 1, 1])
+  }
+
+  @Test func indexingAndSlicing() throws {
+    let x = try evaluate("arange(6)")
+    let W = try evaluate("reshape(arange(12), [3, 4])")
+    #expect(try evaluate("x[0]", tensors: ["x": x]).scalar == 0)
+    #expect(try evaluate("x[-1]", tensors: ["x": x]).scalar == 5)
+    #expect(try evaluate("x[::-1]", tensors: ["x": x]).scalars == [5, 4, 3, 2, 1, 0])
+    #expect(try evaluate("x[1:5:2]", tensors: ["x": x]).scalars == [1, 3])
+    let slice = try evaluate("W[:, 1:3]", tensors: ["W": W])
+    #expect(slice.shape == [3, 2] && slice.scalars == [1, 2, 5, 6, 9, 10])
+    #expect(try evaluate("W[..., 0]", tensors: ["W": W]).scalars == [0, 4, 8])
+  }
+
+  @Test func functionCallsBindByPositionAndName() throws {
+    let s = try session("g(x, y) = x - 2 * y", "h(x) = g(x, 1) ^ 2")
+    #expect(s.run("g(5, 1)").output == ["3.0"])
+    #expect(s.run("g(y: 1, x: 5)").output == ["3.0"])
+    #expect(s.run("g(5, y: 1)").output == ["3.0"])
+    #expect(s.run("h(4)").output == ["4.0"])
+    // A body sees session tensors, and parameters shadow them.
+    let t = try session("a = [1, 2]", "k(x) = x * a", "m(a) = a + 1")
+    #expect(t.run("k(2)").output == ["[2., 4.]"])
+    #expect(t.run("m(10)").output == ["11.0"])
+  }
+
+  @Test func callingAFunctionEvaluatesItsBodyAfreshWithLeaves() throws {
+    var evaluator = Evaluator(
+      tensors: [:],
+      functions: [
+        "f": UserFunction(
+          FunctionDefinition(
+            name: "f", parameters: ["x"], body: try Parser.parseExpression("x^2 * sin(x)")))
+      ])
+    let x = Variable.leaf(Tensor(2), label: "x")
+    let y = try evaluator.call("f", arguments: [x])
+    let gradients = try backward(from: y)
+    #expect(close(gradients[x].value.scalar!, 1.9726023611141572))
+  }
+
+  @Test func labelsNodesWithTheTextTheyCameFrom() throws {
+    var evaluator = Evaluator(tensors: ["a": Tensor([1, 2])], functions: [:])
+    evaluator.labelsNodes = true
+    let x = Variable.leaf(Tensor([3, 4]), label: "x")
+    let y = try evaluator.evaluate(
+      try Parser.parseExpression("sum(a * sin(x))"), bindings: ["x": x])
+    let root = try #require(y.node)
+    #expect(root.label == "sum(a*sin(x))")
+    let product = try #require(root.inputs.first)
+    #expect(product.label == "a*sin(x)")
+    let labels = Set(product.inputs.compactMap(\.label))
+    #expect(labels == ["a", "sin(x)"])
+    #expect(product.inputs.last?.inputs.first?.label == "x")
+  }
+
+  @Test func warningsNameTheOpAndPointAtIt() throws {
+    var evaluator = Evaluator(tensors: [:], functions: [:])
+    _ = try evaluator.evaluate(try Parser.parseExpression("1 + log([1, -1, 0])"))
+    let warning = try #require(evaluator.warnings.first)
+    #expect(evaluator.warnings.count == 1)
+    #expect(warning.severity == .warning)
+    #expect(warning.message == "log produced nan in 1 of 3 elements and -inf in 1")
+    #expect(warning.range == SourceRange(start: 4, end: 19))
+    // An op that only passes a nan on is not blamed.
+    var quiet = Evaluator(tensors: [:], functions: [:])
+    _ = try quiet.evaluate(try Parser.parseExpression("nan + 1"))
+    #expect(quiet.warnings.isEmpty)
+  }
+
+  @Test func operatorChainsOfAnyLengthEvaluateInALoop() throws {
+    var evaluator = Evaluator(tensors: [:], functions: [:])
+    let chain = Array(repeating: "1", count: 100_000).joined(separator: "+")
+    #expect(try evaluator.evaluate(try Parser.parseExpression(chain)).value.scalar == 100_000)
+  }
+
+  /// Wraps 1 in `levels` nodes of one kind, built directly (the parser stops at 200).
+  static func nested(_ kind: String, levels: Int) -> Expr {
+    var e = Expr.number(1)
+    for _ in 0..<levels {
+      switch kind {
+      case "negate": e = .unary(.negate, e)
+      case "right operand": e = .binary(.add, .number(1), e)
+      case "builtin call": e = .call("sin", [e])
+      case "function call": e = .call("f", [e])
+      case "function body": e = .call("g", [e])
+      case "index": e = .index(.tensor([e]), [.index(.number(0))])
+      default: e = .tensor([e])
+      }
+    }
+    return e
+  }
+
+  /// The deepest entry the evaluator accepts must not overflow a 4 MB stack (the REPL may
+  /// evaluate on a thread of its own); deeper ones are an error.
+  @Test(arguments: [
+    "negate", "right operand", "builtin call", "function call", "function body", "index", "literal",
+  ])
+  func deepEntriesAreRefusedBeforeTheStackRunsOut(_ kind: String) throws {
+    let expr = Self.nested(kind, levels: 700)
+    let identity = UserFunction(FunctionDefinition(name: "f", parameters: ["x"], body: .name("x")))
+    let viaBody = UserFunction(
+      FunctionDefinition(
+        name: "g", parameters: ["x"], body: .call("f", [.unary(.plus, .name("x"))])))
+    nonisolated(unsafe) var message: String?
+    let done = DispatchSemaphore(value: 0)
+    let thread = Thread {
+      var evaluator = Evaluator(tensors: [:], functions: ["f": identity, "g": viaBody])
+      do {
+        _ = try evaluator.evaluate(expr)
+      } catch let error as Diagnostic {
+        message = error.message
+      } catch {
+        message = "\(error)"
+      }
+      done.signal()
+    }
+    thread.stackSize = 4 << 20
+    thread.start()
+    done.wait()
+    #expect(message == "expression is too deep to evaluate (more than 600 levels)")
+  }
+}
