@@ -14,7 +14,9 @@ let package = Package(
   targets: [
     .systemLibrary(
       name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
-    .target(name: "CNablaKernels"),
+    // Vector math through libmvec (loaded at run time with dlopen) and malloc tuning.
+    .target(
+      name: "CNablaKernels", linkerSettings: [.linkedLibrary("dl", .when(platforms: [.linux]))]),
     .target(name: "NablaCore", dependencies: ["COpenBLAS", "CNablaKernels"]),
     .target(name: "NablaLanguage", dependencies: ["NablaCore"]),
     .target(name: "NablaSession", dependencies: ["NablaCore", "NablaLanguage"]),

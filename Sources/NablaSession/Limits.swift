@@ -17,7 +17,7 @@ import Synchronization
 /// |---------------|------------------------|-------------|--------|
 /// | `maxelements` | `NABLA_MAX_ELEMENTS`   | 100000000   | elements of one tensor |
 /// | `maxnodes`    | `NABLA_MAX_NODES`      | 10000000    | operations (graph nodes) one entry evaluates |
-/// | `maxsymbolic` | `NABLA_MAX_SYMBOLIC`   | 100000      | size of the expression `:diff` differentiates |
+/// | `maxsymbolic` | `NABLA_MAX_SYMBOLIC`   | 100000      | distinct operations `:diff` works on |
 /// | `maxnesting`  | `NABLA_MAX_NESTING`    | 200         | brackets, calls and operators inside each other |
 /// | `maxentry`    | `NABLA_MAX_ENTRY`      | 10000000    | bytes of one entry |
 public struct Limits: Sendable, Equatable {
@@ -26,8 +26,8 @@ public struct Limits: Sendable, Equatable {
   /// The most operations one entry may evaluate, counting a function's body once per call;
   /// each operation records at most a few graph nodes (`maxnodes`).
   public var maximumNodes = 10_000_000
-  /// The most operations in the expression symbolic differentiation works on, calls of
-  /// session functions inlined (`maxsymbolic`).
+  /// The most distinct operations in the expression symbolic differentiation works on, calls
+  /// of session functions inlined (`maxsymbolic`).
   public var maximumSymbolicSize = 100_000
   /// The most levels of nesting the parser accepts (`maxnesting`).
   public var maximumNesting = Parser.defaultNestingLimit
@@ -53,16 +53,16 @@ public struct Limits: Sendable, Equatable {
     Setting(
       name: "maxnodes", environment: "NABLA_MAX_NODES", range: 1...1_000_000_000_000,
       keyPath: \.maximumNodes,
-      help: "the most operations (graph nodes) one entry may evaluate, a function's body counted per call"),
+      help: "the most operations (graph nodes) one entry evaluates"),
     Setting(
       name: "maxsymbolic", environment: "NABLA_MAX_SYMBOLIC", range: 1...1_000_000_000,
       keyPath: \.maximumSymbolicSize,
-      help: "the most operations in a function :diff differentiates, calls inlined"),
-    // The parser and the evaluator recurse once per level; beyond about 1000 levels a debug
-    // build could overflow its stack.
+      help: "the most distinct operations :diff works on"),
+    // The parser recurses once per level, about 11 KB of stack a level in a debug build:
+    // past about 700 levels it overflows the 8 MB main thread.
     Setting(
-      name: "maxnesting", environment: "NABLA_MAX_NESTING", range: 1...1000,
-      keyPath: \.maximumNesting, help: "the most brackets, calls and operators inside each other in an entry"),
+      name: "maxnesting", environment: "NABLA_MAX_NESTING", range: 1...500,
+      keyPath: \.maximumNesting, help: "the deepest nesting of brackets, calls and operators"),
     Setting(
       name: "maxentry", environment: "NABLA_MAX_ENTRY", range: 1...1_000_000_000,
       keyPath: \.maximumEntryLength, help: "the most bytes in one entry"),
@@ -149,8 +149,9 @@ extension Session {
     for warning in warnings { result.diagnostics.append(Diagnostic(.warning, warning, at: .unknown)) }
   }
 
-  /// Refuses an entry that would evaluate more operations than `maxnodes`, or differentiate
-  /// symbolically a larger expression than `maxsymbolic`, before any evaluation starts.
+  /// Refuses an entry that would evaluate more operations than `maxnodes`, before any
+  /// evaluation starts. (`maxsymbolic` is checked by symbolic differentiation itself, which
+  /// shares repeated subexpressions and so can differentiate bodies that evaluate slowly.)
   /// - Complexity: O(size of the entry and of the functions it reaches).
   func checkOperations(_ entry: Entry) throws(Diagnostic) {
     let limits = settings.limits
@@ -158,10 +159,13 @@ extension Session {
     func check(_ expr: Expr) throws(Diagnostic) {
       let n = counter.operations(in: expr)
       guard n > limits.maximumNodes else { return }
+      var plain = OperationCount(functions: [:])
+      let callsDominate = plain.operations(in: expr) < n
       throw Diagnostic.error(
         "this would evaluate \(Limits.describe(n)) operations (graph nodes); the limit is \(limits.maximumNodes)",
         at: expr.range,
-        help: "a function that calls another twice doubles the work at each level; raise the limit with :set maxnodes N (or NABLA_MAX_NODES)")
+        help: (callsDominate ? "a function that calls another twice doubles the work at each level; " : "split it into several entries, or ")
+          + "raise the limit with :set maxnodes N (or NABLA_MAX_NODES)")
     }
     func check(function name: Located<String>) throws(Diagnostic) {
       let n = counter.operations(ofFunction: name.value)
@@ -173,35 +177,19 @@ extension Session {
     switch entry {
     case .empty: break
     case .expression(let e), .assignment(_, _, let e): try check(e)
-    case .definition(let definition):
-      let n = counter.operations(in: definition.body)
-      guard n > limits.maximumNodes else { return }
-      throw Diagnostic.error(
-        "one call of \(definition.name) would evaluate \(Limits.describe(n)) operations (graph nodes); the limit is \(limits.maximumNodes)",
-        at: definition.body.range,
-        help: "a function that calls another twice doubles the work at each level; raise the limit with :set maxnodes N (or NABLA_MAX_NODES)")
+    case .definition:
+      // A definition evaluates nothing; a body too costly to evaluate may still be small
+      // enough to differentiate symbolically, and the limit may be raised before a call.
+      break
     case .command(let command):
       switch command {
       case .grad(let e, _), .check(let e, _), .time(let e), .jacobian(let e), .hessian(let e), .graph(let e),
         .dot(let e, _):
         try check(e)
       case .checkOver(let spec): try check(function: spec.function)
-      case .diff(let function, _, _): try check(function: function)
       default: break
       }
     }
-  }
-
-  /// Refuses to differentiate symbolically a body larger than `maxsymbolic`.
-  func checkSymbolicSize(_ definition: FunctionDefinition, at range: SourceRange) throws(Diagnostic) {
-    var counter = OperationCount(functions: functions)
-    let n = counter.operations(in: definition.body)
-    let limit = settings.limits.maximumSymbolicSize
-    guard n > limit else { return }
-    let what = definition.name.isEmpty ? "this expression" : definition.name
-    throw Diagnostic.error(
-      "\(what) has \(Limits.describe(n)) operations with its calls inlined; symbolic differentiation is limited to \(limit)",
-      at: range, help: "use :grad for its gradient, or raise the limit with :set maxsymbolic N (or NABLA_MAX_SYMBOLIC)")
   }
 }
 

@@ -15,7 +15,7 @@ extension Settings {
     "tol": "absolute tolerance of :check",
     "rtol": "relative tolerance of :check",
     "time": "seconds :time spends on each of its three measurements",
-  ].merging(Limits.settings.map { ($0.name, "\($0.help) (also \($0.environment))") }) { a, _ in a }
+  ].merging(Limits.settings.map { ($0.name, $0.help) }) { a, _ in a }
 
   /// The current value of a setting as `:set` echoes it, or nil for an unknown name.
   public func value(of name: String) -> String? {

@@ -46,7 +46,8 @@ import Testing
     SymbolicCase("f(x) = sum(sum(x^2, axis: 1) * [1, 2])", shapes: [[2, 3]]),
     SymbolicCase("f(x) = sum(sum(x^2, axis: -1, keepdims: true) * [[1], [2]])", shapes: [[2, 3]]),
     SymbolicCase("f(x) = sum(sum(x, axis: [0, 2]) * [1, 2, 3])", shapes: [[2, 3, 2]]),
-    SymbolicCase("f(x) = sum(sum(x, axis: [-1, -3]) * [1, 2, 3])", shapes: [[2, 3, 2]], knownRanks: false),
+    SymbolicCase(
+      "f(x) = sum(sum(x, axis: [-1, -3]) * [1, 2, 3])", shapes: [[2, 3, 2]], knownRanks: false),
     SymbolicCase("f(x) = mean(x^2)", shapes: [[5]]),
     SymbolicCase("f(x) = sum(mean(sin(x), axis: 0) * [1, 2, 3])", shapes: [[4, 3]]),
     SymbolicCase("f(x) = max(x^2)", shapes: [[5]]),
@@ -56,21 +57,28 @@ import Testing
     SymbolicCase("f(x) = logsumexp(x)", shapes: [[4]]),
     SymbolicCase("f(x) = sum(logsumexp(x, axis: 1) * [1, 2])", shapes: [[2, 3]]),
     SymbolicCase("f(x) = sum(logsumexp(x, axis: [0, 1], keepdims: true) * 3)", shapes: [[2, 3]]),
-    SymbolicCase("f(x) = sum(logsumexp(x, axis: 0, keepdims: true) * [[1, 2, 3]])", shapes: [[2, 3]]),
+    SymbolicCase(
+      "f(x) = sum(logsumexp(x, axis: 0, keepdims: true) * [[1, 2, 3]])", shapes: [[2, 3]]),
     SymbolicCase("f(x) = sum(softmax(x) * [1, 2, 3, 4])", shapes: [[4]]),
     SymbolicCase("f(x) = sum(softmax(x, axis: 0) * [[1, 2, 3], [4, 5, 6]])", shapes: [[2, 3]]),
     SymbolicCase("f(x) = sum(reshape(x, [3, 2]) * [[1, 2], [3, 4], [5, 6]])", shapes: [[2, 3]]),
     SymbolicCase("f(x) = sum(reshape(x, [-1]) * arange(6))", shapes: [[2, 3]]),
     SymbolicCase("f(x) = sum(transpose(x) * [[1, 2], [3, 4], [5, 6]])", shapes: [[2, 3]]),
-    SymbolicCase("f(x) = sum(transpose(x, axes: [1, 2, 0]) * reshape(arange(12), [2, 3, 2]))", shapes: [[2, 2, 3]]),
+    SymbolicCase(
+      "f(x) = sum(transpose(x, axes: [1, 2, 0]) * reshape(arange(12), [2, 3, 2]))",
+      shapes: [[2, 2, 3]]),
     SymbolicCase("f(x) = sum(transpose(x, [-1, 0, 1])^2)", shapes: [[2, 2, 3]]),
     SymbolicCase("f(x) = sum(broadcast_to(x, [2, 3]) * [[1, 2, 3], [4, 5, 6]])", shapes: [[3]]),
     SymbolicCase("f(x) = sum(expand_dims(x, axis: 0) * [[1, 2, 3]])", shapes: [[3]]),
     SymbolicCase("f(x) = sum(squeeze(x) * [1, 2, 3])", shapes: [[1, 3]]),
     SymbolicCase("f(x) = sum(squeeze(x, axis: 1) * [1, 2, 3])", shapes: [[3, 1]]),
     SymbolicCase("f(x, y) = sum(concat([x, y, x^2]) * arange(7))", shapes: [[2], [3]]),
-    SymbolicCase("f(x, y) = sum(concat([x, y], axis: 1) * reshape(arange(10), [2, 5]))", shapes: [[2, 2], [2, 3]]),
-    SymbolicCase("f(x, y) = sum(concat([x, y], axis: -1) * reshape(arange(10), [2, 5]))", shapes: [[2, 2], [2, 3]]),
+    SymbolicCase(
+      "f(x, y) = sum(concat([x, y], axis: 1) * reshape(arange(10), [2, 5]))",
+      shapes: [[2, 2], [2, 3]]),
+    SymbolicCase(
+      "f(x, y) = sum(concat([x, y], axis: -1) * reshape(arange(10), [2, 5]))",
+      shapes: [[2, 2], [2, 3]]),
     SymbolicCase("f(x, y) = sum(stack([x, y]) * [[1, 2], [3, 4]])", shapes: [[2], [2]]),
     SymbolicCase("f(x, y) = sum(stack([x, y], axis: -1) * [[1, 2], [3, 4]])", shapes: [[2], [2]]),
     SymbolicCase("f(x, y) = sum([x, y, x * y] * [1, 2, 3])"),
@@ -81,12 +89,14 @@ import Testing
     SymbolicCase("f(x) = sum(sum_to(x, [3]) * [1, 2, 3])", shapes: [[2, 3]]),
     SymbolicCase("f(x) = sum(scatter(x, [0, 3], [2, 2]) * [[1, 2], [3, 4]])", shapes: [[2]]),
     SymbolicCase("f(x) = sum(gather(x, [3, 0, 3]) * [1, 2, 3])", shapes: [[2, 2]]),
-    SymbolicCase("f(x) = sum(x * shape(x)) + size(x) * sum(x) + sum(x * flat_indices(x))", shapes: [[3]]),
+    SymbolicCase(
+      "f(x) = sum(x * shape(x)) + size(x) * sum(x) + sum(x * flat_indices(x))", shapes: [[3]]),
     SymbolicCase(
       "f(x) = sum(x * zeros([3]) + x * ones(3) + x * full([3], 2) + x * arange(3) + x * linspace(0, 1, num: 3))",
       shapes: [[3]]),
     SymbolicCase(
-      "f(x) = sum(x * eye(3) + x * rand([3, 3], seed: 1) + x * randn(3, 3, seed: 2))", shapes: [[3, 3]]),
+      "f(x) = sum(x * eye(3) + x * rand([3, 3], seed: 1) + x * randn(3, 3, seed: 2))",
+      shapes: [[3, 3]]),
   ]
 
   static let matrix: [SymbolicCase] = [
@@ -115,9 +125,11 @@ import Testing
     SymbolicCase("f(b, v) = sum((v + b)^2)", shapes: [[3], [2, 3]]),
     SymbolicCase("f(b, v) = sum((v + b)^2)", shapes: [[2, 1], [2, 3]]),
     SymbolicCase("f(x) = sum(x * a)", tensors: ["a": a], shapes: [[]]),
-    SymbolicCase("f(x) = sum(exp(x - a) / (1 + x))", tensors: ["a": a], shapes: [[2, 1]], low: 0, high: 1),
+    SymbolicCase(
+      "f(x) = sum(exp(x - a) / (1 + x))", tensors: ["a": a], shapes: [[2, 1]], low: 0, high: 1),
     SymbolicCase("f(W, b) = sum(tanh(M @ W + b)^2)", tensors: ["M": M], shapes: [[4, 2], [2]]),
-    SymbolicCase("f(x, y) = sum(maximum(x, y) + minimum(x, y) * where(x > 0, x, y))", shapes: [[3], [2, 1]]),
+    SymbolicCase(
+      "f(x, y) = sum(maximum(x, y) + minimum(x, y) * where(x > 0, x, y))", shapes: [[3], [2, 1]]),
   ]
 
   @Test(arguments: elementwise)
@@ -142,11 +154,17 @@ import Testing
 
   /// Every builtin and keyword is exercised by some case above.
   @Test func everyBuiltinIsCovered() {
-    let sources = (Self.elementwise + Self.tensor + Self.matrix + Self.broadcasting).map(\.source).joined(separator: "\n")
+    let sources = (Self.elementwise + Self.tensor + Self.matrix + Self.broadcasting).map(\.source)
+      .joined(separator: "\n")
     for (name, builtin) in Builtin.all {
       #expect(sources.contains(name + "("), "no symbolic case for \(name)")
-      for p in builtin.parameters where p.optional && !["seed", "low", "high", "mean", "std", "m", "k", "step", "stop"].contains(p.name) {
-        #expect(sources.contains("\(name)(") && sources.contains("\(p.name): "), "no case uses \(name)(\(p.name): …)")
+      for p in builtin.parameters
+      where p.optional
+        && !["seed", "low", "high", "mean", "std", "m", "k", "step", "stop"].contains(p.name)
+      {
+        #expect(
+          sources.contains("\(name)(") && sources.contains("\(p.name): "),
+          "no case uses \(name)(\(p.name): …)")
       }
     }
   }

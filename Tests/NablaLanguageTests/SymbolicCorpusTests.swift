@@ -17,7 +17,9 @@ import Testing
     SymbolicCase("g2(x) = log(x) * sin(x) + x^2", low: 0.01, high: 10),
     SymbolicCase("g(s, v) = sum(s * v + s)", shapes: [[], [3]]),
     SymbolicCase("h(x) = sum(x^2 * sin(x)) / 5 + max(x)", shapes: [[5]], low: -10, high: 10),
-    SymbolicCase("h2(x) = sum(exp((x * log(a) - 2) / 3) ^ 2)", tensors: ["a": a], shapes: [[20]], low: 0, high: 0.2),
+    SymbolicCase(
+      "h2(x) = sum(exp((x * log(a) - 2) / 3) ^ 2)", tensors: ["a": a], shapes: [[20]], low: 0,
+      high: 0.2),
     // Textbook.
     SymbolicCase("f(x) = x^3 - 2*x^2 + x - 7"),
     SymbolicCase("f(x) = sin(x)^2 + cos(x)^2"),
@@ -36,7 +38,9 @@ import Testing
     // Tensors.
     SymbolicCase("f(x) = sum(x^2) / size(x) + mean(abs(x))", shapes: [[6]]),
     SymbolicCase("f(x) = logsumexp(x) - sum(softmax(x) * x)", shapes: [[5]]),
-    SymbolicCase("f(x) = -sum(Y * log(sigmoid(x)) + (1 - Y) * log(1 - sigmoid(x)))", tensors: ["Y": Y], shapes: [[4]]),
+    SymbolicCase(
+      "f(x) = -sum(Y * log(sigmoid(x)) + (1 - Y) * log(1 - sigmoid(x)))", tensors: ["Y": Y],
+      shapes: [[4]]),
     SymbolicCase(
       "loss(W, b) = sum(tanh(X @ W + b) ^ 2)", tensors: ["X": X], shapes: [[3, 2], [2]]),
     SymbolicCase(
@@ -46,11 +50,15 @@ import Testing
       "xent(W) = mean(logsumexp(X @ W, axis: 1) - sum(softmax(X @ W, axis: 1) * (X @ W), axis: 1))",
       tensors: ["X": X], shapes: [[3, 3]]),
     SymbolicCase("f(x) = sum(transpose(reshape(x, [2, 3])) @ [1, 2]) + x[0] * x[5]", shapes: [[6]]),
-    SymbolicCase("f(x) = sum(cumulative(x) * arange(6) * x[0])", functions: ["cumulative(v) = concat([v[:1], v[:2] * 2, v])"], shapes: [[3]]),
+    SymbolicCase(
+      "f(x) = sum(cumulative(x) * arange(6) * x[0])",
+      functions: ["cumulative(v) = concat([v[:1], v[:2] * 2, v])"], shapes: [[3]]),
     // Session functions are inlined; an argument used twice is computed once.
     SymbolicCase("f(x) = sq(sq(x)) + sq(x)", functions: ["sq(u) = u * u"]),
     SymbolicCase("f(x, y) = g(y, x) * g(x: x, y: y)", functions: ["g(x, y) = x^2 - sin(y)"]),
-    SymbolicCase("f(x) = sum(layer(layer(x)))", functions: ["layer(h) = tanh(h @ [[1, 2], [3, 4]] + [0.5, -0.5])"], shapes: [[2]]),
+    SymbolicCase(
+      "f(x) = sum(layer(layer(x)))",
+      functions: ["layer(h) = tanh(h @ [[1, 2], [3, 4]] + [0.5, -0.5])"], shapes: [[2]]),
   ]
 
   @Test(arguments: corpus)

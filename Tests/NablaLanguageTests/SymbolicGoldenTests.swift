@@ -23,6 +23,12 @@ import Testing
     ("f(x) = tan(x)", "df(x) = 1 + tan(x)^2"),
     ("f(x) = x^0.5", "df(x) = 1/(2*x^0.5)"),
     ("f(x) = 2^x", "df(x) = 2^x*log(2)"),
+    ("f(x) = e^x", "df(x) = e^x"),
+    ("f(x) = pi*x^2", "df(x) = 2*pi*x"),
+    ("f(x) = x*log(x)", "df(x) = log(x) + 1"),
+    ("f(x) = (x^2 + 1)^3", "df(x) = 6*x*(x^2 + 1)^2"),
+    ("f(x) = sin(x)/x", "df(x) = cos(x)/x - sin(x)/x^2"),
+    ("f(x) = exp(sin(x))", "df(x) = exp(sin(x))*cos(x)"),
     ("f(x) = log(1 + x^2)", "df(x) = 2*x/(1 + x^2)"),
     ("f(x) = (x + 1)^2 - x^2", "df(x) = 2"),
     ("f(x) = 3*(x^2 - 1)", "df(x) = 6*x"),
@@ -62,7 +68,9 @@ import Testing
       try printedDerivative("g(s, v) = sum(s * v)")
         == "dg_ds(s, v) = sum_to(v, shape(s))\ndg_dv(s, v) = sum_to(s, shape(v))")
     #expect(
-      try printedDerivative("loss(W, b) = sum((X @ W + b)^2)", wrt: ["b"], tensors: ["X": try Tensor(shape: [2, 2], scalars: [1, 2, 3, 4])])
+      try printedDerivative(
+        "loss(W, b) = sum((X @ W + b)^2)", wrt: ["b"],
+        tensors: ["X": try Tensor(shape: [2, 2], scalars: [1, 2, 3, 4])])
         == "dloss_db(W, b) = sum_to(2*(X@W + b), shape(b))")
   }
 
@@ -75,22 +83,38 @@ import Testing
 
   @Test func notesSayWhereTheDerivativeDoesNotExist() throws {
     func notes(_ source: String) throws -> [String] {
-      try SymbolicDifferentiation.derivative(of: try definition(source), functions: [:], tensors: [:]).notes
+      try SymbolicDifferentiation.derivative(
+        of: try definition(source), functions: [:], tensors: [:]
+      ).notes
     }
     #expect(
       try notes("f(x) = abs(x)")
-        == ["abs is not differentiable where x = 0; the derivative uses sign(x), which is 0 there (as autodiff does)"])
-    #expect(try notes("f(x) = relu(x - 1)").first?.hasPrefix("relu is not differentiable where x - 1 = 0") == true)
-    #expect(try notes("f(x) = log(x)").first?.hasPrefix("log(x) has derivative 1/x: undefined at x = 0") == true)
-    #expect(try notes("f(x) = sqrt(x)") == ["sqrt(x) has an infinite derivative at x = 0"])
-    #expect(try notes("f(x) = max(x)").first?.hasPrefix("max is not differentiable where elements of x tie") == true)
-    #expect(try notes("f(x) = maximum(x, 0)").first?.hasPrefix("maximum is not differentiable where its arguments are equal") == true)
+        == [
+          "abs is not differentiable where x = 0; the derivative uses sign(x), which is 0 there (as autodiff does)"
+        ])
+    #expect(
+      try notes("f(x) = relu(x - 1)").first?.hasPrefix("relu is not differentiable where x - 1 = 0")
+        == true)
+    #expect(
+      try notes("f(x) = log(x)").first?.hasPrefix("log(x) has no derivative where x = 0") == true)
+    #expect(try notes("f(x) = sqrt(x)") == ["sqrt(x) has an infinite derivative where x = 0"])
+    #expect(
+      try notes("f(x) = abs(x) + relu(x - 1) + log(x^2)").map { $0.prefix(4) } == [
+        "abs ", "relu", "log(",
+      ])
+    #expect(
+      try notes("f(x) = max(x)").first?.hasPrefix(
+        "max is not differentiable where elements of x tie") == true)
+    #expect(
+      try notes("f(x) = maximum(x, 0)").first?.hasPrefix(
+        "maximum is not differentiable where its arguments are equal") == true)
     #expect(try notes("f(x) = x^2 * sin(x)").isEmpty)
   }
 
   @Test func printedDerivativesPasteBack() throws {
     for (source, _) in Self.textbook {
-      let d = try SymbolicDifferentiation.derivative(of: try definition(source), functions: [:], tensors: [:])
+      let d = try SymbolicDifferentiation.derivative(
+        of: try definition(source), functions: [:], tensors: [:])
       for def in d.definitions {
         #expect(try definition(def.description) == def)
       }
@@ -103,10 +127,12 @@ import Testing
       try SymbolicDifferentiation.derivative(of: f, functions: [:], tensors: [:])
     }
     #expect(throws: SymbolicError.self) {
-      try SymbolicDifferentiation.derivative(of: try definition("f(x) = g(x)"), functions: [:], tensors: [:])
+      try SymbolicDifferentiation.derivative(
+        of: try definition("f(x) = g(x)"), functions: [:], tensors: [:])
     }
     #expect(throws: SymbolicError.self) {
-      try SymbolicDifferentiation.derivative(of: try definition("f(x) = x"), wrt: ["y"], functions: [:], tensors: [:])
+      try SymbolicDifferentiation.derivative(
+        of: try definition("f(x) = x"), wrt: ["y"], functions: [:], tensors: [:])
     }
   }
 }

@@ -11,7 +11,9 @@ import Testing
     "f(x) = " + String(repeating: "sin(", count: depth) + "x" + String(repeating: ")", count: depth)
   }
 
-  static func printedSize(_ source: String, functions: [String] = []) throws -> (Int, SymbolicDerivative) {
+  static func printedSize(_ source: String, functions: [String] = []) throws -> (
+    Int, SymbolicDerivative
+  ) {
     let d = try SymbolicDifferentiation.derivative(
       of: try definition(source), functions: try userFunctions(functions), tensors: [:])
     return (d.definitions.map(\.description).joined(separator: "\n").count, d)
@@ -48,7 +50,8 @@ import Testing
     let (small, _) = try Self.printedSize(source(calls.0), functions: ["g(u) = sin(u)*u"])
     let (large, _) = try Self.printedSize(source(calls.1), functions: ["g(u) = sin(u)*u"])
     #expect(Double(large) / Double(small) < 2.5, "\(small) → \(large)")
-    try checkSymbolic(SymbolicCase(source(calls.0), functions: ["g(u) = sin(u)*u"], low: -1, high: 1), trials: 2)
+    try checkSymbolic(
+      SymbolicCase(source(calls.0), functions: ["g(u) = sin(u)*u"], low: -1, high: 1), trials: 2)
   }
 
   /// A long operator chain (deeper than any recursion could follow) is one flat sum.

@@ -57,12 +57,15 @@ import Testing
     process.executableURL = URL(fileURLWithPath: try TerminalDriver.nablaBinary())
     process.arguments = ["-e", "f(x) = x^2", "-e", ":dot f(1.0) > \(directory)/f.png"]
     process.environment = ["PATH": "/nonexistent", "LANG": "C.UTF-8"]
-    let errors = Pipe()
-    process.standardError = errors
-    process.standardOutput = Pipe()
+    // Files, not pipes: a tmux server started meanwhile by another test could inherit a
+    // pipe's write end and keep it open, so reading to its end would never finish.
+    let errorPath = directory + "/stderr"
+    FileManager.default.createFile(atPath: errorPath, contents: nil)
+    process.standardError = FileHandle(forWritingAtPath: errorPath)
+    process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
     try process.run()
-    let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     process.waitUntilExit()
+    let text = try String(contentsOfFile: errorPath, encoding: .utf8)
     #expect(process.terminationStatus != 0)
     #expect(text.contains("rendering \(directory)/f.png needs Graphviz's dot, which is not installed"))
     #expect(text.contains("apt-get install graphviz"))

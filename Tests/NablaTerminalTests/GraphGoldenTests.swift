@@ -6,7 +6,7 @@ import Testing
 @testable import NablaTerminal
 
 /// The graph pane's drawings as text, compared with `GraphGoldens/*.txt`
-/// (`NABLA_UPDATE_GOLDENS=1 swift test --filter GraphGolden` rewrites them).
+/// (`NABLA_UPDATE_GOLDEN=1 swift test --filter GraphGolden` rewrites them).
 @Suite struct GraphGoldenTests {
   /// The whole picture of a graph, every box expanded, 30-column boxes.
   func picture(_ fixture: ([String], String)) throws -> String {

@@ -205,6 +205,16 @@ import Testing
     #expect(pane.picture.visible.items[pane.selectedItem] == .node(1))
   }
 
+  @Test func aGraphOfOneNodeDraws() throws {
+    let snapshot = try GraphFixtures.snapshot(["x = [1, 2]"], graph: "x")
+    var pane = PaneState(snapshot, columns: 60, rows: 20)
+    #expect(snapshot.nodes.count == 1)
+    for key: PaneState.Key in [.up, .down, .left, .right, .character("b"), .enter, .escape, .character("-")] {
+      pane.handle(key)
+    }
+    #expect(pane.screen().lines().joined(separator: "\n").contains("┃ x"))  // selected: heavy box
+  }
+
   @Test func literalsFoldIntoLabelsUntilCShowsThem() throws {
     let snapshot = try GraphFixtures.snapshot(GraphFixtures.chain.0, graph: GraphFixtures.chain.1)
     var pane = PaneState(snapshot, columns: 120, rows: 40)
@@ -282,6 +292,7 @@ import Testing
   @Test func aNonScalarOutputHasNoBackwardPass() throws {
     let snapshot = try GraphFixtures.snapshot(["v(x) = x * 2"], graph: "v([1, 2])")
     var pane = PaneState(snapshot, columns: 100, rows: 30)
+    #expect(!pane.showsGradients)
     pane.handle(.character("b"))
     #expect(pane.step == nil)
     #expect(pane.message?.contains("not a single number") == true)

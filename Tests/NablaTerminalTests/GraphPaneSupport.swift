@@ -5,7 +5,7 @@ import Testing
 @testable import NablaTerminal
 
 /// Builds graphs the way a person would (entries in a session, then `:graph`) and compares
-/// drawings with golden text files under `GraphGoldens/`. Set `NABLA_UPDATE_GOLDENS=1` to
+/// drawings with golden text files under `GraphGoldens/`. Set `NABLA_UPDATE_GOLDEN=1` to
 /// write the files from the current output instead.
 enum GraphFixtures {
   /// The snapshot `:graph call` makes after `setup` ran.
@@ -56,17 +56,17 @@ enum Golden {
   /// Compares `text` with `GraphGoldens/name`, or writes it when regenerating.
   static func check(_ text: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
     let url = directory.appendingPathComponent(name)
-    if ProcessInfo.processInfo.environment["NABLA_UPDATE_GOLDENS"] == "1" {
+    if ProcessInfo.processInfo.environment["NABLA_UPDATE_GOLDEN"] == "1" {
       try text.write(to: url, atomically: true, encoding: .utf8)
       return
     }
     guard let expected = try? String(contentsOf: url, encoding: .utf8) else {
-      Issue.record("no golden \(name); run with NABLA_UPDATE_GOLDENS=1 to create it", sourceLocation: sourceLocation)
+      Issue.record("no golden \(name); run with NABLA_UPDATE_GOLDEN=1 to create it", sourceLocation: sourceLocation)
       return
     }
     if expected != text {
       Issue.record(
-        "\(name) differs from its golden (NABLA_UPDATE_GOLDENS=1 regenerates):\n--- expected\n\(expected)\n--- actual\n\(text)",
+        "\(name) differs from its golden (NABLA_UPDATE_GOLDEN=1 regenerates):\n--- expected\n\(expected)\n--- actual\n\(text)",
         sourceLocation: sourceLocation)
     }
   }

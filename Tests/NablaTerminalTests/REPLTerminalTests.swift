@@ -166,7 +166,8 @@ struct REPLTerminalTests {
     try repl.enter("1 + 1")
     repl.press("C-d")
     try repl.waitFor("EXITED rc=0")
-    let modes = try repl.waitUntil("the terminal modes") { _ in repl.currentLine.contains("icanon")
+    let modes = try repl.waitUntil("the terminal modes") { _ in
+      repl.currentLine.contains("icanon")
     }
     // The newline after the prompt is printed: the shell's output starts a line of its own.
     let lines = repl.lines
@@ -207,6 +208,25 @@ struct REPLTerminalTests {
     try second.waitFor("25.0")
     second.press("C-d")
     try second.waitFor("EXITED rc=0")
+  }
+
+  @Test func theHistoryKeepsTheNewestThousandEntries() throws {
+    let stateHome = try TerminalDriver.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: stateHome) }
+    try FileManager.default.createDirectory(
+      atPath: stateHome + "/nabla", withIntermediateDirectories: true)
+    let old = (1...1200).map { "\($0)\\040+\\0400" }
+    try (["_HiStOrY_V2_"] + old).joined(separator: "\n").appending("\n")
+      .write(toFile: stateHome + "/nabla/history", atomically: true, encoding: .utf8)
+    let repl = try TerminalDriver(stateHome: stateHome)
+    #expect(try repl.enter("6 * 7") == ["42.0"])
+    repl.press("C-d")
+    try repl.waitFor("EXITED rc=0")
+    let lines = try String(contentsOfFile: stateHome + "/nabla/history", encoding: .utf8)
+      .split(separator: "\n").dropFirst()
+    #expect(lines.count == 1000)
+    #expect(lines.first == "202\\040+\\0400")
+    #expect(lines.last == "6\\040*\\0407")
   }
 
   @Test func theNextSessionRecoversFromTheJournal() throws {

@@ -10,6 +10,7 @@ extension Node {
   ///
   /// - Complexity: one gradient rule, costing its kernels.
   public func gradientContributions() throws(TensorError) -> [Tensor?] {
+    let inputs = self.inputs  // computed: read once
     guard let g = gradient, !inputs.isEmpty else { return inputs.map { _ in nil } }
     let needs = inputs.map(\.requiresGradient)
     let terms = try Variable.gradients(

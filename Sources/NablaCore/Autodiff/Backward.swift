@@ -5,14 +5,14 @@
 public struct Gradients {
   /// Nodes in topological order (inputs before the nodes made from them).
   public let order: [Node]
-  /// The gradient of each node of `order`.
-  let values: [Tensor]
-  /// With `createGraph`, the same gradients as recorded variables; otherwise empty.
+  /// The gradient of each node of `order`, last node first (the order the sweep finds them).
+  let reversedValues: [Tensor]
+  /// With `createGraph`, the gradients as recorded variables, in `order`; otherwise empty.
   let recorded: [Variable]
 
   /// The gradient of `order[i]`.
   private func gradient(at i: Int) -> Variable {
-    recorded.isEmpty ? Variable(values[i]) : recorded[i]
+    recorded.isEmpty ? Variable(reversedValues[reversedValues.count - 1 - i]) : recorded[i]
   }
 
   /// The gradient with respect to a node (zeros of its shape if the output does not
@@ -51,28 +51,38 @@ public func topologicalOrder(from root: Node) -> [Node] {
 /// `topologicalOrder(from:)`, optionally forgetting each node's last gradient on the way
 /// (the backward pass then sums into `gradient` from nil without touching every node again).
 func topologicalOrder(from root: Node, clearingGradients: Bool) -> [Node] {
-  // Every node is created after its inputs, so ids already are a topological order: collect
-  // the reachable nodes, then sort by id. Each node remembers the last pass that visited it,
-  // so there is no set of visited nodes to hash. (The collection order of a chain is nearly
-  // sorted already, which the sort finishes in linear time.)
+  // Depth first, inputs before the node (post-order). Each node remembers the last pass
+  // that visited it, so there is no set of visited nodes to hash; the stack holds unretained
+  // references, the nodes being kept alive by the graph under `root`.
   let pass = Node.nextPass.wrappingAdd(1, ordering: .relaxed).newValue
   var order: [Node] = []
-  var stack: [Node] = []
   order.reserveCapacity(16)
+  // Each stack entry is a node and the index of the next input to visit.
+  var stack: [(node: Unmanaged<Node>, next: Int)] = []
   stack.reserveCapacity(16)
-  stack.append(root)
+  stack.append((.passUnretained(root), 0))
   root.visitedPass = pass
-  while let node = stack.popLast() {
-    if clearingGradients { node.gradient = nil }
-    node.operands.forEachDifferentiableNode { input in
-      if input.visitedPass != pass {
-        input.visitedPass = pass
-        stack.append(input)
-      }
+  if clearingGradients { root.gradient = nil }
+  while let (reference, next) = stack.last {
+    // The next input to visit, if any is left (nil inside: a constant operand).
+    let step: Unmanaged<Node>?? = reference._withUnsafeGuaranteedRef { node in
+      next < node.operands.count ? .some(node.operands.node(next)) : .none
     }
-    order.append(node)
+    if let candidate = step {
+      stack[stack.count - 1].next = next + 1
+      guard let input = candidate else { continue }
+      let unseen = input._withUnsafeGuaranteedRef { node in
+        guard node.requiresGradient && node.visitedPass != pass else { return false }
+        node.visitedPass = pass
+        if clearingGradients { node.gradient = nil }
+        return true
+      }
+      if unseen { stack.append((input, 0)) }
+    } else {
+      stack.removeLast()
+      order.append(reference.takeUnretainedValue())
+    }
   }
-  order.sort { $0.id < $1.id }
   return order
 }
 
@@ -97,7 +107,7 @@ public func backward(
     seedValue = Tensor(uncheckedShape: output.shape, repeating: 1)
   }
   guard let root = output.node, root.requiresGradient else {
-    return Gradients(order: [], values: [], recorded: [])
+    return Gradients(order: [], reversedValues: [], recorded: [])
   }
   let order = topologicalOrder(from: root, clearingGradients: true)
   if createGraph { return try recordedBackward(order, seed: seedValue) }
@@ -107,40 +117,68 @@ public func backward(
   root.gradient = seedValue
   var values: [Tensor] = []
   values.reserveCapacity(order.count)
-  do {
-    for i in stride(from: order.count - 1, through: 0, by: -1) {
-      let node = order[i]
-      node.backwardIndex = Int32(truncatingIfNeeded: i)
-      guard let g = node.gradient else {
-        // No consumer passed anything back: the output does not depend on this node.
-        let zero = Tensor(uncheckedShape: node.shape, repeating: 0)
-        node.gradient = zero
-        values.append(zero)
-        continue
-      }
-      values.append(g)
-      let operands = node.operands
-      if operands.isEmpty { continue }
-      let needs = Needs(operands)
-      let contributions = try Variable.gradients(
-        of: node.op, inputs: RuleInputs(operands, attached: false),
-        output: Variable(node.value), gradient: Variable(g), needs: needs)
-      for j in 0..<operands.count where needs[j] {
-        guard let c = contributions[j], let input = operands.node(j) else { continue }
-        try checkShape(c, of: input, in: node)
-        if input.gradient == nil {
-          input.gradient = c.value
-        } else {
-          input.gradient!.add(c.value)
+  // The nodes are read through unretained references (`order` keeps them alive): reference
+  // counting would otherwise be a large share of a scalar graph's sweep.
+  let failure = order.withUnsafeBufferPointer { buffer in
+    buffer.withMemoryRebound(to: Unmanaged<Node>.self) { nodes -> TensorError? in
+      for i in stride(from: nodes.count - 1, through: 0, by: -1) {
+        let failure = nodes[i]._withUnsafeGuaranteedRef { node in
+          propagate(from: node, at: i, appendingTo: &values)
         }
+        if let failure { return failure }
       }
+      return nil
     }
-  } catch {
-    for node in order { node.gradient = nil }
-    throw error
   }
-  values.reverse()
-  return Gradients(order: order, values: values, recorded: [])
+  if let failure {
+    for node in order { node.gradient = nil }
+    throw failure
+  }
+  return Gradients(order: order, reversedValues: values, recorded: [])
+}
+
+/// One step of the sweep: `node`'s gradient is final; record it (zeros if nothing reached
+/// the node) and add its rule's terms into its inputs' gradients. Returns the error instead
+/// of throwing, to run inside an unretained reference's scope.
+@inline(__always)
+private func propagate(from node: Node, at i: Int, appendingTo values: inout [Tensor]) -> TensorError? {
+  node.backwardIndex = Int32(truncatingIfNeeded: i)
+  guard let g = node.gradient else {
+    // No consumer passed anything back: the output does not depend on this node.
+    let zero = Tensor(uncheckedShape: node.shape, repeating: 0)
+    node.gradient = zero
+    values.append(zero)
+    return nil
+  }
+  values.append(g)
+  let operands = node.operands
+  if operands.isEmpty { return nil }
+  let needs = Needs(operands)
+  let contributions: Contributions
+  do {
+    contributions = try Variable.gradients(
+      of: node.op, inputs: RuleInputs(operands, attached: false), output: Variable(node.value),
+      gradient: Variable(g), needs: needs)
+  } catch {
+    return error
+  }
+  for j in 0..<operands.count where needs[j] {
+    guard let c = contributions[j], let reference = operands.node(j) else { continue }
+    let mismatch = reference._withUnsafeGuaranteedRef { input in
+      guard c.value.shape == input.value.shape else { return true }
+      if input.gradient == nil {
+        input.gradient = c.value
+      } else {
+        input.gradient!.add(c.value)
+      }
+      return false
+    }
+    if mismatch {
+      return .gradientShapeMismatch(
+        op: node.op.name, expected: reference.takeUnretainedValue().shape, got: c.shape)
+    }
+  }
+  return nil
 }
 
 /// The backward sweep recorded as a graph of its own (`createGraph`): gradients are
@@ -158,7 +196,8 @@ private func recordedBackward(_ order: [Node], seed: Tensor) throws(TensorError)
       of: node.op, inputs: RuleInputs(operands, attached: true), output: Variable(node),
       gradient: g, needs: needs)
     for j in 0..<operands.count where needs[j] {
-      guard let c = contributions[j], let input = operands.node(j) else { continue }
+      guard let c = contributions[j], let reference = operands.node(j) else { continue }
+      let input = reference.takeUnretainedValue()
       try checkShape(c, of: input, in: node)
       let k = Int(input.backwardIndex)
       grads[k] = try grads[k].map { existing throws(TensorError) in try existing + c } ?? c
@@ -171,7 +210,7 @@ private func recordedBackward(_ order: [Node], seed: Tensor) throws(TensorError)
     node.gradient = g.value
     recorded.append(g)
   }
-  return Gradients(order: order, values: recorded.map(\.value), recorded: recorded)
+  return Gradients(order: order, reversedValues: [], recorded: recorded)
 }
 
 /// Throws when a rule's term for `input` does not have the input's shape (a bug in a rule).

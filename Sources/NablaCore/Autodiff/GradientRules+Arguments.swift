@@ -53,7 +53,7 @@ extension Operands.Operand {
   @inline(__always)
   func variable(attached: Bool) -> Variable {
     switch self {
-    case .node(let n): attached ? Variable(n) : Variable(n.value)
+    case .node(let n): attached ? Variable(n.takeUnretainedValue()) : Variable(n._withUnsafeGuaranteedRef { $0.value })
     case .scalar(let x): Variable(Tensor(x))
     case .constant(let c): Variable(c.value)
     }
@@ -67,8 +67,15 @@ struct Needs {
 
   /// Needs of a node's operands: the nodes that require a gradient.
   init(_ operands: Operands) {
-    for i in 0..<operands.count where operands.node(i)?.requiresGradient ?? false {
-      set(i)
+    switch operands {
+    case .none:
+      break
+    case .one(let a):
+      bits = a.needsGradient ? 1 : 0
+    case .two(let a, let b):
+      bits = (a.needsGradient ? 1 : 0) | (b.needsGradient ? 2 : 0)
+    case .many(let list):
+      for (i, o) in list.enumerated() where o.needsGradient { set(i) }
     }
   }
 

@@ -7,6 +7,15 @@ extension Variable {
   /// A constant mask computed from values (masks carry no gradient).
   private static func mask(_ t: Tensor) -> Variable { Variable(t) }
 
+  /// A rule's expression in `g` and `y` as one fused kernel, when nothing is recorded and
+  /// the shapes agree (the usual backward pass); nil when the written-out form must run.
+  private static func unrecorded(
+    _ g: Variable, _ y: Variable, _ kernel: (Tensor, Tensor) -> Tensor
+  ) -> Variable? {
+    guard !g.requiresGradient && !y.requiresGradient && g.shape == y.shape else { return nil }
+    return Variable(kernel(g.value, y.value))
+  }
+
   /// The gradients of `op`'s inputs given the output `y` and its gradient `g`.
   /// `needs[i]` says whether input i wants one; a nil entry means zero.
   static func gradients(
@@ -25,8 +34,12 @@ extension Variable {
       case .sin: return .one(try g * cos(a))
       case .cos: return .one(-(try g * sin(a)))
       case .tan: return .one(try g * (1 + y * y))
-      case .tanh: return .one(try g * (1 - y * y))
-      case .sigmoid: return .one(try g * (y * (1 - y)))
+      case .tanh:
+        if let fused = unrecorded(g, y, Tensor.tanhGradient) { return .one(fused) }
+        return .one(try g * (1 - y * y))
+      case .sigmoid:
+        if let fused = unrecorded(g, y, Tensor.sigmoidGradient) { return .one(fused) }
+        return .one(try g * (y * (1 - y)))
       case .relu: return .one(try g * mask(a.value.map(.positive)))
       case .sqrt: return .one(try g / (2 * y))
       case .abs: return .one(try g * mask(a.value.map(.sign)))
@@ -148,8 +161,16 @@ extension Variable {
         perm.swapAt(perm.count - 1, perm.count - 2)
         return try transpose(v, perm)
       }
-      let da = needs[0] ? try reshape(sumToShape(matmul(g2, swapLast(b2)), pa), a.shape) : nil
-      let db = needs[1] ? try reshape(sumToShape(matmul(swapLast(a2), g2), pb), b.shape) : nil
+      // g @ bᵀ and aᵀ @ g. Unrecorded, BLAS reads the transposes in place (no copies);
+      // recorded, they are the primitives transpose and matmul.
+      func product(_ l: Variable, _ r: Variable, transposing left: Bool) throws(TensorError) -> Variable {
+        if l.requiresGradient || r.requiresGradient {
+          return try left ? matmul(swapLast(l), r) : matmul(l, swapLast(r))
+        }
+        return Variable(try l.value.matmul(r.value, transposingSelf: left, transposingOther: !left))
+      }
+      let da = needs[0] ? try reshape(sumToShape(product(g2, b2, transposing: false), pa), a.shape) : nil
+      let db = needs[1] ? try reshape(sumToShape(product(a2, g2, transposing: true), pb), b.shape) : nil
       return .two(da, db)
 
     case .softmax(let axis):

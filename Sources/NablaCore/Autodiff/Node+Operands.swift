@@ -4,28 +4,27 @@
 ///
 /// Up to two are held inline (every op but `where` and `concat` has at most two), so
 /// recording an op allocates nothing besides its node.
+///
+/// Ownership: an operand node is held by one strong reference that the consumer owns by
+/// hand (`Unmanaged`), taken when the operand is made and given back only in `Node.deinit`
+/// (through `moveNodes(into:)`). Copies of `Operands` therefore cost no reference counting,
+/// which a scalar graph would otherwise pay several times per node and pass; in exchange a
+/// copy must not outlive the node it was read from.
 enum Operands {
-  /// One operand, one word plus a tag: copying it costs at most one retain.
+  /// One operand, one word plus a tag.
   enum Operand {
-    case node(Node)
+    /// A node, owned by the consumer (see above).
+    case node(Unmanaged<Node>)
     /// A 0-d constant (the common literal), held inline.
     case scalar(Double)
     /// Any other constant.
     case constant(ConstantValue)
 
-    /// The node, or nil for a constant held as its value.
-    var node: Node? {
-      if case .node(let n) = self { return n }
-      return nil
-    }
-
-    /// The operand's value.
-    var value: Tensor {
-      switch self {
-      case .node(let n): n.value
-      case .scalar(let x): Tensor(x)
-      case .constant(let c): c.value
-      }
+    /// Whether this is a node that requires a gradient.
+    @inline(__always)
+    var needsGradient: Bool {
+      if case .node(let n) = self { return n._withUnsafeGuaranteedRef { $0.requiresGradient } }
+      return false
     }
 
     /// Whether this is a constant without a node.
@@ -34,10 +33,20 @@ enum Operands {
       return true
     }
 
-    /// The operand for a variable: its node, or its value when it has none.
+    /// The operand's value.
+    var value: Tensor {
+      switch self {
+      case .node(let n): n._withUnsafeGuaranteedRef { $0.value }
+      case .scalar(let x): Tensor(x)
+      case .constant(let c): c.value
+      }
+    }
+
+    /// The operand for a variable: its node (now owned by the operand), or its value when
+    /// it has none.
     init(_ v: Variable) {
       if let n = v.node {
-        self = .node(n)
+        self = .node(.passRetained(n))
       } else if v.value.shape.isEmpty, case .one(let x) = v.value.storage {
         self = .scalar(x)
       } else {
@@ -71,7 +80,7 @@ enum Operands {
   }
 
   init(nodes: [Node]) {
-    self.init(nodes.map { Operand.node($0) })
+    self.init(nodes.map { Operand.node(.passRetained($0)) })
   }
 
   private init(_ list: [Operand]) {
@@ -117,15 +126,12 @@ enum Operands {
     }
   }
 
-  /// The node of operand `i`, or nil for a constant.
+  /// The node of operand `i` (unretained: valid while the consumer lives), or nil for a
+  /// constant.
   @inline(__always)
-  func node(_ i: Int) -> Node? {
-    switch self {
-    case .none: return nil
-    case .one(let a): return a.node
-    case .two(let a, let b): return i == 0 ? a.node : b.node
-    case .many(let list): return list[i].node
-    }
+  func node(_ i: Int) -> Unmanaged<Node>? {
+    if case .node(let n) = self[i] { return n }
+    return nil
   }
 
   /// How many operands are held as values, without a node yet.
@@ -141,32 +147,42 @@ enum Operands {
   /// Whether any operand is a node.
   var hasNodes: Bool { constantCount < count }
 
-  /// The operands as nodes; the caller has replaced the constants.
-  var nodes: [Node] { list.compactMap(\.node) }
+  /// The operands as nodes (strong references); the caller has replaced the constants.
+  var nodes: [Node] {
+    list.compactMap { o in
+      if case .node(let n) = o { return n.takeUnretainedValue() }
+      return nil
+    }
+  }
 
   /// Replaces each constant, in order, with the node `make` builds for its value.
   mutating func replaceConstants(_ make: (Tensor) -> Node) {
-    self = Operands(list.map { $0.isConstant ? .node(make($0.value)) : $0 })
+    self = Operands(list.map { $0.isConstant ? .node(.passRetained(make($0.value))) : $0 })
   }
 
-  /// Calls `body` with each operand that is a node requiring a gradient.
+  /// Calls `body` with each operand that is a node requiring a gradient (unretained: valid
+  /// while the consumer lives).
   @inline(__always)
-  func forEachDifferentiableNode(_ body: (Node) -> Void) {
+  func forEachDifferentiableNode(_ body: (Unmanaged<Node>) -> Void) {
+    func visit(_ o: Operand) {
+      if case .node(let n) = o, n._withUnsafeGuaranteedRef({ $0.requiresGradient }) { body(n) }
+    }
     switch self {
     case .none:
       break
     case .one(let a):
-      if case .node(let n) = a, n.requiresGradient { body(n) }
+      visit(a)
     case .two(let a, let b):
-      if case .node(let n) = a, n.requiresGradient { body(n) }
-      if case .node(let n) = b, n.requiresGradient { body(n) }
+      visit(a)
+      visit(b)
     case .many(let list):
-      for o in list { if case .node(let n) = o, n.requiresGradient { body(n) } }
+      for o in list { visit(o) }
     }
   }
 
-  /// Moves the node operands onto `stack` and forgets every operand.
-  mutating func moveNodes(into stack: inout [Node]) {
+  /// Hands the operand nodes, with the references this value owned, to `stack`, and forgets
+  /// every operand.
+  mutating func moveNodes(into stack: inout [Unmanaged<Node>]) {
     switch self {
     case .none:
       return

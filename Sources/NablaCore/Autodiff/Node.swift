@@ -64,10 +64,16 @@ public final class Node {
   /// An operand recorded without a node of its own (a literal, a plain constant) is kept as
   /// its value until this is first read; it then becomes a `.constant` node with the id
   /// reserved for it when it was recorded, so displays see the same graph either way.
+  /// Reading is serialised by a lock, so several threads may read the same graph (the first
+  /// read writes the constants' nodes in).
   /// - Complexity: O(inputs); allocates the array.
   public var inputs: [Node] {
-    if operands.constantCount > 0 { materializeConstants() }
-    return operands.nodes
+    var nodes: [Node] = []
+    Node.inputsLock.withLock { _ in
+      if operands.constantCount > 0 { materializeConstants() }
+      nodes = operands.nodes
+    }
+    return nodes
   }
   /// The operands as recorded (see `Operands`); the backward pass reads these.
   @exclusivity(unchecked) var operands: Operands
@@ -90,9 +96,18 @@ public final class Node {
   // Atomic: graphs are built on several threads at once (parallel tests, sessions).
   private static let nextID = Atomic<Int>(0)
   static let nextPass = Atomic<Int>(0)
+  /// Serialises `inputs`, whose first read of a node may give its constants their nodes.
+  private static let inputsLock = Mutex<Void>(())
   /// A graph of scalar nodes is megabytes of small blocks, freed and made again on every
   /// call: glibc malloc should keep them rather than return them (`nabla_keep_large_blocks`).
   private static let mallocTuning: Void = nabla_keep_large_blocks()
+
+  #if DEBUG
+    /// How many nodes are alive, in debug builds only: tests use it to show that a graph is
+    /// freed once nothing holds its output.
+    public static var liveCount: Int { live.load(ordering: .relaxed) }
+    private static let live = Atomic<Int>(0)
+  #endif
 
   convenience init(op: Op, inputs: [Node], value: Tensor, requiresGradient: Bool, label: String? = nil) {
     self.init(op: op, operands: Operands(nodes: inputs), value: value, requiresGradient: requiresGradient, label: label)
@@ -107,6 +122,9 @@ public final class Node {
     self.requiresGradient = requiresGradient
     if let label { self.label = label }
     self.id = Node.nextID.wrappingAdd(1 + operands.constantCount, ordering: .relaxed).newValue
+    #if DEBUG
+      Node.live.add(1, ordering: .relaxed)
+    #endif
   }
 
   /// A constant operand's node, with the id its consumer reserved.
@@ -116,6 +134,9 @@ public final class Node {
     self.value = value
     self.requiresGradient = false
     self.id = id
+    #if DEBUG
+      Node.live.add(1, ordering: .relaxed)
+    #endif
   }
 
   /// Gives every constant operand its node (ids `id - constantCount ..< id`, in order).
@@ -127,13 +148,18 @@ public final class Node {
     }
   }
 
+  // The operand nodes are owned by hand (see `Operands`), so they are released here.
   // Releasing a long chain would otherwise recurse once per node in ARC's deinit and
   // overflow the stack; unlink uniquely held inputs iteratively instead.
   deinit {
+    #if DEBUG
+      Node.live.subtract(1, ordering: .relaxed)
+    #endif
     guard operands.hasNodes else { return }
-    var stack: [Node] = []
+    var stack: [Unmanaged<Node>] = []
     operands.moveNodes(into: &stack)
-    while var node = stack.popLast() {
+    while let reference = stack.popLast() {
+      var node = reference.takeRetainedValue()
       if isKnownUniquelyReferenced(&node) {
         node.operands.moveNodes(into: &stack)
       }

@@ -83,6 +83,10 @@ private enum NonzeroK: UnaryKernel { @inline(__always) static func apply(_ x: Do
 private enum SquareK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { x * x } }
 private enum FiniteOrZeroK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { x.isFinite ? x : 0 } }
 private enum ReciprocalK: UnaryKernel { @inline(__always) static func apply(_ x: Double) -> Double { 1 / x } }
+/// pow(x, 0.5): sqrt, except that pow gives +0 at -0 and +∞ at -∞.
+private enum PowHalfK: UnaryKernel {
+  @inline(__always) static func apply(_ x: Double) -> Double { x == -.infinity ? .infinity : x.squareRoot() + 0 }
+}
 
 /// Elements below which a vector math call is not worth making (and small tensors give
 /// exactly the scalar libm results).
@@ -198,6 +202,13 @@ private enum MaxShareK: BinaryKernel {
   @inline(__always) static func apply(_ a: Double, _ b: Double) -> Double { a > b ? 1 : (a == b ? 0.5 : 0) }
 }
 
+private enum TanhGradientK: BinaryKernel {
+  @inline(__always) static func apply(_ g: Double, _ y: Double) -> Double { g * (1 - y * y) }
+}
+private enum SigmoidGradientK: BinaryKernel {
+  @inline(__always) static func apply(_ g: Double, _ y: Double) -> Double { g * (y * (1 - y)) }
+}
+
 @inline(__always)
 private func zipKernel<K: BinaryKernel>(_ a: Tensor, _ b: Tensor, shape: [Int], _: K.Type) -> Tensor {
   let n = shapeCount(shape)
@@ -293,7 +304,12 @@ extension Tensor {
     case .subtract: return zipKernel(self, other, shape: shape, SubK.self)
     case .multiply: return zipKernel(self, other, shape: shape, MulK.self)
     case .divide: return zipKernel(self, other, shape: shape, DivK.self)
-    case .power: return zipKernel(self, other, shape: shape, PowK.self)
+    case .power:
+      // A constant exponent (x^2, x^0.5, …): decide the kernel once, not per element.
+      if other.count == 1, count == shapeCount(shape), let e = other.scalar, let t = power(exponent: e, shape: shape) {
+        return t
+      }
+      return zipKernel(self, other, shape: shape, PowK.self)
     case .maximum: return zipKernel(self, other, shape: shape, MaxK.self)
     case .minimum: return zipKernel(self, other, shape: shape, MinK.self)
     case .equal: return zipKernel(self, other, shape: shape, EqK.self)
@@ -304,6 +320,35 @@ extension Tensor {
     case .greaterEqual: return zipKernel(self, other, shape: shape, GeK.self)
     case .maximumShare: return zipKernel(self, other, shape: shape, MaxShareK.self)
     }
+  }
+
+  /// `self ^ e` for the exponents with an exact shortcut, each the correctly rounded
+  /// result `pow` gives; nil for any other exponent.
+  private func power(exponent e: Double, shape: [Int]) -> Tensor? {
+    switch e {
+    case 0: return Tensor(uncheckedShape: shape, repeating: 1)  // pow(x, 0) is 1, even for NaN
+    case 1: return Tensor(uncheckedShape: shape, storage: storage)
+    case 2: return mapKernel(self, SquareK.self).reshapedUnchecked(shape)
+    case -1: return mapKernel(self, ReciprocalK.self).reshapedUnchecked(shape)
+    case 0.5: return mapKernel(self, PowHalfK.self).reshapedUnchecked(shape)
+    default: return nil
+    }
+  }
+
+  /// The same storage under `shape` (same count), for results whose shape was broadcast.
+  fileprivate func reshapedUnchecked(_ shape: [Int]) -> Tensor {
+    Tensor(uncheckedShape: shape, storage: storage)
+  }
+
+  /// `g ⊙ (1 − y²)`, the gradient of tanh from its output y, in one pass (three kernels
+  /// as written); the same value, rounded the same way. `g` and `y` have the same shape.
+  static func tanhGradient(_ g: Tensor, output y: Tensor) -> Tensor {
+    zipKernel(g, y, shape: y.shape, TanhGradientK.self)
+  }
+
+  /// `g ⊙ (y ⊙ (1 − y))`, the gradient of the sigmoid from its output y, in one pass.
+  static func sigmoidGradient(_ g: Tensor, output y: Tensor) -> Tensor {
+    zipKernel(g, y, shape: y.shape, SigmoidGradientK.self)
   }
 
   /// Elementwise `condition != 0 ? a : b`, all three broadcast together.

@@ -26,7 +26,23 @@ extension Tensor {
   /// The matrix product `self @ other` (numpy's `matmul`: 1-d promotion, batch broadcasting).
   /// - Complexity: O(batch · m · k · n), in BLAS.
   public func matmul(_ other: Tensor, op: String = "@") throws(TensorError) -> Tensor {
-    let (sa, sb, resultShape) = try Tensor.matmulShapes(shape, other.shape, op: op)
+    try matmul(other, transposingSelf: false, transposingOther: false, op: op)
+  }
+
+  /// `self @ other` where either operand may be read with its last two axes swapped, as
+  /// BLAS does for free: the gradient of a product is a product with a transpose, and this
+  /// spares copying the transpose. A transposed operand must have at least two axes.
+  func matmul(
+    _ other: Tensor, transposingSelf ta: Bool, transposingOther tb: Bool, op: String = "@"
+  ) throws(TensorError) -> Tensor {
+    func swapLast(_ s: [Int]) -> [Int] {
+      var s = s
+      s.swapAt(s.count - 1, s.count - 2)
+      return s
+    }
+    precondition((!ta || rank >= 2) && (!tb || other.rank >= 2), "a transposed operand needs two axes")
+    let (sa, sb, resultShape) = try Tensor.matmulShapes(
+      ta ? swapLast(shape) : shape, tb ? swapLast(other.shape) : other.shape, op: op)
     let m = sa[sa.count - 2]
     let k = sa[sa.count - 1]
     let n = sb[sb.count - 1]
@@ -35,8 +51,9 @@ extension Tensor {
     let batch = try broadcastShapes(batchA, batchB, op: op)
     try TensorLimits.check(resultShape, op: op)
     let batches = shapeCount(batch)
-    var out = [Double](repeating: 0, count: batches * m * n)
-    if m * n == 0 { return Tensor(uncheckedShape: resultShape, scalars: out) }
+    if m * n == 0 || k == 0 {
+      return Tensor(uncheckedShape: resultShape, repeating: 0)
+    }
     // Offsets of each batch's matrices, following broadcasting over the batch axes.
     let strideA = broadcastStrides(batchA, to: batch).map { $0 * m * k }
     let strideB = broadcastStrides(batchB, to: batch).map { $0 * k * n }
@@ -50,25 +67,30 @@ extension Tensor {
         offsetsB.append(offsets[1] + i * steps[1])
       }
     }
-    withUnsafeBufferPointer { pa in
-      other.withUnsafeBufferPointer { pb in
-        out.withUnsafeMutableBufferPointer { pc in
+    // Row-major leading dimensions of the matrices as stored.
+    let lda = Int32(ta ? m : k)
+    let ldb = Int32(tb ? k : n)
+    // BLAS writes every element (beta = 0), so the result starts uninitialised.
+    return Tensor(uncheckedShape: resultShape, count: batches * m * n) { pc in
+      withUnsafeBufferPointer { pa in
+        other.withUnsafeBufferPointer { pb in
           for i in 0..<batches {
             let a = pa.baseAddress! + offsetsA[i]
             let b = pb.baseAddress! + offsetsB[i]
             let c = pc.baseAddress! + i * m * n
-            if k == 0 { continue }
             if n == 1 {
-              cblas_dgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(k), 1, a, Int32(k), b, 1, 0, c, 1)
+              // A stored k × m is read transposed; a column b is contiguous either way.
+              cblas_dgemv(
+                CblasRowMajor, ta ? CblasTrans : CblasNoTrans, Int32(ta ? k : m), Int32(ta ? m : k),
+                1, a, lda, b, 1, 0, c, 1)
             } else {
               cblas_dgemm(
-                CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
-                1, a, Int32(k), b, Int32(n), 0, c, Int32(n))
+                CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                Int32(m), Int32(n), Int32(k), 1, a, lda, b, ldb, 0, c, Int32(n))
             }
           }
         }
       }
     }
-    return Tensor(uncheckedShape: resultShape, scalars: out)
   }
 }

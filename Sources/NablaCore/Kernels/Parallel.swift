@@ -5,8 +5,14 @@ import Foundation
 /// chunk per thread. Small ones stay on the calling thread, where handing work to other
 /// threads would cost more than it saves.
 enum Parallel {
-  /// The threads a kernel may use (the machine's cores, at most 8).
-  static let threads = Swift.max(1, Swift.min(8, ProcessInfo.processInfo.activeProcessorCount))
+  /// The threads a kernel may use: the machine's cores (at most 8), or `NABLA_THREADS` when
+  /// the environment sets it (1 keeps every kernel on the calling thread).
+  static let threads: Int = {
+    if let text = ProcessInfo.processInfo.environment["NABLA_THREADS"], let n = Int(text), n >= 1 {
+      return Swift.min(n, 64)
+    }
+    return Swift.max(1, Swift.min(8, ProcessInfo.processInfo.activeProcessorCount))
+  }()
 
   /// Elements per thread below which a cheap kernel (one add or multiply per element, bound
   /// by memory) is not split.

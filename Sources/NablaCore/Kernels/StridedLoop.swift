@@ -67,12 +67,13 @@ func forEachRow(
 /// `forEachRow`, with the rows split by the leading axis across threads when there are at
 /// least `grain` elements per thread. The body must only write elements of its own rows.
 func forEachRowInParallel(
-  shape: [Int], strides: [[Int]], grain: Int,
+  shape: [Int], strides: [[Int]], bases: [Int]? = nil, grain: Int,
   _ body: (_ offsets: [Int], _ length: Int, _ steps: [Int]) -> Void
 ) {
   let n = shapeCount(shape)
+  let bases = bases ?? strides.map { _ in 0 }
   guard shape.count > 1, Swift.min(Parallel.threads, n / Swift.max(grain, 1)) >= 2 else {
-    forEachRow(shape: shape, strides: strides, bases: strides.map { _ in 0 }, body)
+    forEachRow(shape: shape, strides: strides, bases: bases, body)
     return
   }
   let rest = Array(shape.dropFirst())
@@ -80,7 +81,7 @@ func forEachRowInParallel(
   Parallel.forEachChunk(shape[0], grain: Swift.max(1, grain / Swift.max(1, shapeCount(rest)))) { r in
     forEachRow(
       shape: [r.count] + rest, strides: zip(strides, restStrides).map { [$0[0]] + $1 },
-      bases: strides.map { $0[0] * r.lowerBound }, body)
+      bases: zip(strides, bases).map { $1 + $0[0] * r.lowerBound }, body)
   }
 }
 
@@ -91,7 +92,10 @@ extension Tensor {
     let n = shapeCount(shape)
     return Tensor(uncheckedShape: shape, count: n) { dst in
       withUnsafeBufferPointer { src in
-        forEachRow(shape: shape, strides: [strides, contiguousStrides(shape)], bases: [offset, 0]) {
+        forEachRowInParallel(
+          shape: shape, strides: [strides, contiguousStrides(shape)], bases: [offset, 0],
+          grain: Parallel.cheapGrain
+        ) {
           offsets, length, steps in
           var s = offsets[0]
           var o = offsets[1]
@@ -117,7 +121,12 @@ extension Tensor {
   func scatteredAdd(into targetShape: [Int], strides: [Int], offset: Int = 0) -> Tensor {
     Tensor(uncheckedShape: targetShape, count: shapeCount(targetShape), zeroed: true) { dst in
       withUnsafeBufferPointer { src in
-        forEachRow(shape: shape, strides: [contiguousStrides(shape), strides], bases: [0, offset]) {
+        // Rows that differ in the leading index write disjoint elements unless that axis is
+        // summed over (stride 0), so only then do the threads have to stay off.
+        forEachRowInParallel(
+          shape: shape, strides: [contiguousStrides(shape), strides], bases: [0, offset],
+          grain: strides.first == 0 ? Int.max : Parallel.cheapGrain
+        ) {
           offsets, length, steps in
           var s = offsets[0]
           var o = offsets[1]

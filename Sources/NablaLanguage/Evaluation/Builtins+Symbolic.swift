@@ -12,10 +12,12 @@ extension Builtin {
       body: { args in Variable.apply(.sign, args.tensor("x")) }),
     Builtin(
       name: "shape", parameters: [.init("x", .tensor)], category: .shape,
-      summary: "the sizes of x's axes, as a vector (empty for a scalar)", example: "shape(ones([2, 3]))",
+      summary: "the sizes of x's axes, as a vector (empty for a scalar)",
+      example: "shape(ones([2, 3]))",
       body: { args in Variable(Tensor(args.tensor("x").shape.map(Double.init))) }),
     Builtin(
-      name: "size", parameters: [.init("x", .tensor), .init("axis", .axes, default: "none")], category: .shape,
+      name: "size", parameters: [.init("x", .tensor), .init("axis", .axes, default: "none")],
+      category: .shape,
       summary: "the number of elements of x, or of its slices along the given axes",
       example: "size(ones([2, 3]), axis: 1)",
       body: { args in
@@ -25,7 +27,8 @@ extension Builtin {
       }),
     Builtin(
       name: "sum_to", parameters: [.init("x", .tensor), .init("shape", .shape)], category: .shape,
-      summary: "sums x over the axes that a tensor of this shape is broadcast along (the gradient of broadcast_to)",
+      summary:
+        "sums x over the axes that a tensor of this shape is broadcast along (the gradient of broadcast_to)",
       example: "sum_to(ones([2, 3]), [3])",
       body: { args in try Variable.sumTo(args.tensor("x"), args.list("shape") ?? []) }),
     Builtin(
@@ -38,14 +41,17 @@ extension Builtin {
       }),
     Builtin(
       name: "scatter",
-      parameters: [.init("values", .tensor), .init("indices", .tensor), .init("shape", .shape)], category: .shape,
+      parameters: [.init("values", .tensor), .init("indices", .tensor), .init("shape", .shape)],
+      category: .shape,
       summary: "zeros of a shape with values added at flat positions (the gradient of indexing)",
       example: "scatter([1, 2], [0, 3], [2, 2])",
       body: { args in
-        try Variable.scatter(args.tensor("values"), at: args.tensor("indices").value, shape: args.list("shape") ?? [])
+        try Variable.scatter(
+          args.tensor("values"), at: args.tensor("indices").value, shape: args.list("shape") ?? [])
       }),
     Builtin(
-      name: "gather", parameters: [.init("x", .tensor), .init("indices", .tensor)], category: .shape,
+      name: "gather", parameters: [.init("x", .tensor), .init("indices", .tensor)],
+      category: .shape,
       summary: "the elements of x at flat positions, shaped like indices (the gradient of scatter)",
       example: "gather([[1, 2], [3, 4]], [3, 0])",
       body: { args in try Variable.gather(args.tensor("x"), at: args.tensor("indices").value) }),
@@ -77,12 +83,15 @@ extension Variable {
   }
 
   /// Flat positions (row-major) read from a tensor of integers, each checked against `count`.
-  private static func flatPositions(_ indices: Tensor, count: Int, op: String) throws(TensorError) -> [Int] {
+  private static func flatPositions(_ indices: Tensor, count: Int, op: String) throws(TensorError)
+    -> [Int]
+  {
     var positions: [Int] = []
     positions.reserveCapacity(indices.count)
     for v in indices.scalars {
       guard v.rounded() == v, v >= Double(-count), v < Double(count) else {
-        throw .invalidArgument(op: op, "index \(formatScalar(v)) is not a whole number in -\(count) ..< \(count)")
+        throw .invalidArgument(
+          op: op, "index \(formatScalar(v)) is not a whole number in -\(count) ..< \(count)")
       }
       positions.append(v < 0 ? Int(v) + count : Int(v))
     }
@@ -91,10 +100,13 @@ extension Variable {
 
   /// The one-hot matrix (k, n) of k flat positions among n, through which scatter and gather
   /// stay differentiable (as matrix products); refused when it would be very large.
-  private static func oneHot(_ positions: [Int], count n: Int, op: String) throws(TensorError) -> Variable {
+  private static func oneHot(_ positions: [Int], count n: Int, op: String) throws(TensorError)
+    -> Variable
+  {
     let k = positions.count
     guard k * n <= 50_000_000 else {
-      throw .invalidArgument(op: op, "\(k) positions among \(n) elements is too large to differentiate through")
+      throw .invalidArgument(
+        op: op, "\(k) positions among \(n) elements is too large to differentiate through")
     }
     var m = [Double](repeating: 0, count: k * n)
     for (row, p) in positions.enumerated() { m[row * n + p] = 1 }
@@ -102,7 +114,9 @@ extension Variable {
   }
 
   /// Zeros of `shape` with `values` (broadcast to the indices' shape) added at flat positions.
-  static func scatter(_ values: Variable, at indices: Tensor, shape: [Int]) throws(TensorError) -> Variable {
+  static func scatter(_ values: Variable, at indices: Tensor, shape: [Int]) throws(TensorError)
+    -> Variable
+  {
     let n = shapeCount(shape)
     let positions = try flatPositions(indices, count: n, op: "scatter")
     let v = try broadcast(values, to: indices.shape)
@@ -120,7 +134,8 @@ extension Variable {
     let n = x.value.count
     let positions = try flatPositions(indices, count: n, op: "gather")
     if !x.requiresGradient {
-      return Variable(try Tensor(shape: indices.shape, scalars: positions.map { x.value.scalars[$0] }))
+      return Variable(
+        try Tensor(shape: indices.shape, scalars: positions.map { x.value.scalars[$0] }))
     }
     let m = try oneHot(positions, count: n, op: "gather")
     return try reshape(matmul(m, reshape(x, [n])), indices.shape)

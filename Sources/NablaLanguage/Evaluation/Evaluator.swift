@@ -385,9 +385,11 @@ public struct Evaluator {
   mutating func recordCall(_ function: UserFunction, _ arguments: [Evaluated], _ result: Evaluated)
   {
     guard labelsNodes, let output = result.variable.node else { return }
-    let words = arguments.map { a in
-      a.variable.node?.label ?? a.variable.value.scalar.map(formatScalar)
+    let words = arguments.map { a -> String in
+      let word =
+        a.variable.node?.label ?? a.variable.value.scalar.map(formatScalar)
         ?? formatShape(a.variable.shape)
+      return word.count > 12 ? "…" : word  // f(g(h(x))) reads better as f(…)
     }
     calls.append(
       CallRecord(

@@ -4,17 +4,20 @@
 extension Differentiator {
   /// Builtins whose value does not depend differentiably on any argument.
   static let constantBuiltins: Set<String> = [
-    "zeros", "ones", "full", "arange", "linspace", "eye", "rand", "randn", "shape", "size", "flat_indices",
+    "zeros", "ones", "full", "arange", "linspace", "eye", "rand", "randn", "shape", "size",
+    "flat_indices",
   ]
 
   func tensorContributions(
-    _ node: Term, _ g: Term, _ name: String, arg: (String) -> Term?, to: (Term, Term) -> Contribution
+    _ node: Term, _ g: Term, _ name: String, arg: (String) -> Term?,
+    to: (Term, Term) -> Contribution
   ) throws(SymbolicError) -> [Contribution] {
     let G = graph
     func constantIntegers(_ p: String) throws(SymbolicError) -> [Int]? {
       guard let t = arg(p) else { return nil }
       guard let values = G.integers(of: t) else {
-        throw SymbolicError("the \(p) of \(name) must be written as numbers to differentiate symbolically")
+        throw SymbolicError(
+          "the \(p) of \(name) must be written as numbers to differentiate symbolically")
       }
       return values
     }
@@ -26,7 +29,8 @@ extension Differentiator {
       var keepDims = false
       if let k = arg("keepdims") {
         guard let b = G.boolean(of: k) else {
-          throw SymbolicError("keepdims of \(name) must be true or false to differentiate symbolically")
+          throw SymbolicError(
+            "keepdims of \(name) must be true or false to differentiate symbolically")
         }
         keepDims = b
       }
@@ -35,13 +39,16 @@ extension Differentiator {
       case "sum":
         return [to(x, G.broadcast(e, like: x))]
       case "mean":
-        let count = arg("axis").map { G.call("size", [x], keywords: [("axis", $0)]) } ?? G.call("size", x)
+        let count =
+          arg("axis").map { G.call("size", [x], keywords: [("axis", $0)]) } ?? G.call("size", x)
         return [to(x, G.broadcast(G.divide(e, count), like: x))]
       case "max", "min":
         // Ties share the gradient: (x == max(x)) / sum(x == max(x)).
-        let extreme = axes == nil || keepDims ? node : G.reduction(name, x, axes: axes, keepDims: true)
+        let extreme =
+          axes == nil || keepDims ? node : G.reduction(name, x, axes: axes, keepDims: true)
         let hits = G.compare(.equal, x, extreme)
-        let count = axes == nil ? G.call("sum", hits) : G.reduction("sum", hits, axes: axes, keepDims: true)
+        let count =
+          axes == nil ? G.call("sum", hits) : G.reduction("sum", hits, axes: axes, keepDims: true)
         note(.tie, name, x, site: count)
         return [to(x, G.multiply([e, G.divide(hits, count)]))]
       default:
@@ -52,7 +59,8 @@ extension Differentiator {
         } else if axes == nil || keepDims {
           soft = G.call("exp", G.subtract(x, node))
         } else {
-          soft = G.call("exp", G.subtract(x, G.reduction("logsumexp", x, axes: axes, keepDims: true)))
+          soft = G.call(
+            "exp", G.subtract(x, G.reduction("logsumexp", x, axes: axes, keepDims: true)))
         }
         return [to(x, G.multiply([e, soft]))]
       }
@@ -110,7 +118,9 @@ extension Differentiator {
         if name == "stack" {
           value = G.make(.index(patterns(.index)), [gf, G.number(Double(i))])
         } else {
-          let stop = G.add([start, G.call("size", [item], keywords: [("axis", G.number(Double(axis)))])])
+          let stop = G.add([
+            start, G.call("size", [item], keywords: [("axis", G.number(Double(axis)))]),
+          ])
           let fromStart = start.number == 0
           value = G.make(
             .index(patterns(.slice(start: !fromStart, stop: true, step: false))),
@@ -142,7 +152,9 @@ extension Differentiator {
 
   /// The adjoint of a reduction, with the reduced axes put back so that it broadcasts
   /// against the input.
-  private func expand(_ g: Term, _ node: Term, _ x: Term, axes: [Int]?, keepDims: Bool) throws(SymbolicError) -> Term {
+  private func expand(_ g: Term, _ node: Term, _ x: Term, axes: [Int]?, keepDims: Bool)
+    throws(SymbolicError) -> Term
+  {
     guard let axes, !keepDims, !g.shape.isSame(as: .scalar) else { return g }
     var e = full(g, node)
     var order: [Int]
@@ -162,7 +174,9 @@ extension Differentiator {
   /// The matrix product's rule for the ranks of its operands (numpy's 1-d promotion and
   /// batch broadcasting). An operand of unknown rank is taken as a matrix for `@`/`matmul`
   /// and a vector for `dot`, and a note says so.
-  func matmulContributions(_ node: Term, _ g: Term, name: String) throws(SymbolicError) -> [Contribution] {
+  func matmulContributions(_ node: Term, _ g: Term, name: String) throws(SymbolicError)
+    -> [Contribution]
+  {
     let G = graph
     let (a, b) = (node.args[0], node.args[1])
     let assumed = name == "dot" ? 1 : 2
@@ -176,13 +190,17 @@ extension Differentiator {
       Contribution(target: node.args[i], key: node.argOrder[i], value: value)
     }
     if ra == 0 || rb == 0 {
-      return [to(0, reduce(G.multiply([g, b]), from: node, to: a)), to(1, reduce(G.multiply([g, a]), from: node, to: b))]
+      return [
+        to(0, reduce(G.multiply([g, b]), from: node, to: a)),
+        to(1, reduce(G.multiply([g, a]), from: node, to: b)),
+      ]
     }
     let gf = full(g, node)
     /// The operand with its last two axes swapped.
     func swapped(_ t: Term, _ r: Int) -> Term {
       if r == 2 { return G.call("transpose", t) }
-      return G.call("transpose", [t], keywords: [("axes", G.list(Array(0..<(r - 2)) + [r - 1, r - 2]))])
+      return G.call(
+        "transpose", [t], keywords: [("axes", G.list(Array(0..<(r - 2)) + [r - 1, r - 2]))])
     }
     var da: Term
     var db: Term
@@ -196,7 +214,9 @@ extension Differentiator {
     case (2, 2):
       (da, db) = (G.matmul(gf, swapped(b, 2)), G.matmul(swapped(a, 2), gf))
     case (1, _):
-      da = G.sumTo(G.reduction("sum", G.multiply([G.expandDims(gf, axis: -2), b]), axes: [-1], keepDims: false), like: a)
+      da = G.sumTo(
+        G.reduction(
+          "sum", G.multiply([G.expandDims(gf, axis: -2), b]), axes: [-1], keepDims: false), like: a)
       db = G.multiply([G.expandDims(a, axis: -1), G.expandDims(gf, axis: -2)])
     case (_, 1):
       da = G.multiply([G.expandDims(gf, axis: -1), b])

@@ -30,7 +30,8 @@ extension Differentiator {
           let ej = numberValue(exponents[j])
           // A factor b^0 is left out (it would only carry b's shape, which g has anyway).
           if j == i && ej == 1 { continue }
-          factors.append(.init(base: other, exponent: j == i ? ej - 1 : ej, position: node.argOrder[j]))
+          factors.append(
+            .init(base: other, exponent: j == i ? ej - 1 : ej, position: node.argOrder[j]))
         }
         result.append(elementwise(i, G.product(factors, coefficient: numberValue(k) * e)))
         if e.rounded() != e && e < 1 {
@@ -64,12 +65,15 @@ extension Differentiator {
     case .literal:
       // [a, b, ...]: element i receives g[i].
       let gf = full(g, node)
-      return node.args.indices.map { i in to(i, G.make(.index([.index]), [gf, G.number(Double(i))])) }
+      return node.args.indices.map { i in
+        to(i, G.make(.index([.index]), [gf, G.number(Double(i))]))
+      }
 
     case .index(let patterns):
       // x[items] scatters g back into zeros shaped like x.
       let base = node.args[0]
-      let positions = G.make(.index(patterns), [G.call("flat_indices", base)] + node.args.dropFirst())
+      let positions = G.make(
+        .index(patterns), [G.call("flat_indices", base)] + node.args.dropFirst())
       return [to(0, G.call("scatter", g, positions, G.shapeTerm(base.shape, witnesses: [base])))]
 
     case .call(let name, _):
@@ -80,12 +84,14 @@ extension Differentiator {
   /// Records a site for `:check` without a note (a division: the function itself is
   /// undefined where the derivative is).
   func sitesOnly(_ kind: SymbolicNote.Kind, _ function: String, _ term: Term) {
-    sites.append(SingularSite(kind: kind, function: function, term: term))
+    sites.append(SingularSite(kind: kind, function: function, term: term, argument: term))
   }
 
   // MARK: Elementwise builtins
 
-  private func callContributions(_ node: Term, _ g: Term, _ name: String) throws(SymbolicError) -> [Contribution] {
+  private func callContributions(_ node: Term, _ g: Term, _ name: String) throws(SymbolicError)
+    -> [Contribution]
+  {
     let G = graph
     func arg(_ p: String) -> Term? { G.argument(p, of: node) }
     func index(of t: Term) -> Int { node.args.firstIndex { $0 === t }! }
@@ -106,22 +112,28 @@ extension Differentiator {
     if let x = arg("x"), TermGraph.elementwiseBuiltins.contains(name), node.args.count == 1 {
       let local: Term
       switch name {
-      case "exp": local = node                                            // exp(x)
-      case "log":                                                         // 1/x
+      case "exp":  // exp(x)
+        local = node
+      case "log":  // 1/x
         note(.pole, name, x, site: x)
         local = G.power(x, -1)
-      case "sin": local = G.call("cos", x)                                 // cos(x)
-      case "cos": local = G.negate(G.call("sin", x))                       // -sin(x)
-      case "tan": local = G.add([G.one, G.power(node, 2)])                 // 1 + tan(x)^2
-      case "tanh": local = G.subtract(G.one, G.power(node, 2))             // 1 - tanh(x)^2
-      case "sigmoid": local = G.multiply([node, G.subtract(G.one, node)])  // σ(x)(1 - σ(x))
-      case "relu":                                                        // (x > 0)
+      case "sin":  // cos(x)
+        local = G.call("cos", x)
+      case "cos":  // -sin(x)
+        local = G.negate(G.call("sin", x))
+      case "tan":  // 1 + tan(x)^2
+        local = G.add([G.one, G.power(node, 2)])
+      case "tanh":  // 1 - tanh(x)^2
+        local = G.subtract(G.one, G.power(node, 2))
+      case "sigmoid":  // σ(x)(1 - σ(x))
+        local = G.multiply([node, G.subtract(G.one, node)])
+      case "relu":  // (x > 0)
         note(.kink, name, x, site: x)
         local = G.compare(.greater, x, G.zero)
-      case "sqrt":                                                        // 1/(2 sqrt(x))
+      case "sqrt":  // 1/(2 sqrt(x))
         note(.pole, name, x, site: x)
         local = G.product([.init(base: node, exponent: -1, position: node.order)], coefficient: 0.5)
-      case "abs":                                                         // sign(x)
+      case "abs":  // sign(x)
         note(.kink, name, x, site: x)
         local = G.call("sign", x)
       case "sign":
@@ -137,7 +149,8 @@ extension Differentiator {
     case "maximum", "minimum":
       guard let a = arg("a"), let b = arg("b") else { return [] }
       note(.kink, name, node, site: G.subtract(a, b))
-      let (sa, sb) = name == "maximum" ? (larger(a, b), larger(b, a)) : (smaller(a, b), smaller(b, a))
+      let (sa, sb) =
+        name == "maximum" ? (larger(a, b), larger(b, a)) : (smaller(a, b), smaller(b, a))
       var result: [Contribution] = []
       if a.dependencies != 0 { result.append(elementwise(a, G.multiply([g, sa]))) }
       if b.dependencies != 0 { result.append(elementwise(b, G.multiply([g, sb]))) }
@@ -151,8 +164,12 @@ extension Differentiator {
       sitesOnly(.kink, name, G.subtract(m, hi))
       let inner = smaller(m, hi)
       var result: [Contribution] = []
-      if x.dependencies != 0 { result.append(elementwise(x, G.multiply([g, larger(x, lo), inner]))) }
-      if lo.dependencies != 0 { result.append(elementwise(lo, G.multiply([g, larger(lo, x), inner]))) }
+      if x.dependencies != 0 {
+        result.append(elementwise(x, G.multiply([g, larger(x, lo), inner])))
+      }
+      if lo.dependencies != 0 {
+        result.append(elementwise(lo, G.multiply([g, larger(lo, x), inner])))
+      }
       if hi.dependencies != 0 { result.append(elementwise(hi, G.multiply([g, larger(m, hi)]))) }
       return result
 

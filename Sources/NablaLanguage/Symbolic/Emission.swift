@@ -32,7 +32,8 @@ struct Emission {
       }
     }
     var chosen: [Int: Term] = [:]
-    for t in reachable where references[t.id, default: 0] >= 2 && !t.isLeaf && (t.height >= 4 || t.size > 6) {
+    for t in reachable
+    where references[t.id, default: 0] >= 2 && !t.isLeaf && (t.height >= 4 || t.size > 6) {
       // `shape(e)` reads better with e bound than as a helper of its own.
       if t.callName == "shape", let e = t.args.first {
         if !e.isLeaf { chosen[e.id] = e }
@@ -80,7 +81,9 @@ struct Emission {
     case .variable(let name), .tensor(let name), .constant(let name):
       return .name(name)
     case .sum(let k, let coefficients, let constantIndex):
-      return sum(numberValue(k), constantIndex, zip(coefficients, t.args).map { (numberValue($0), $1) }, memo)
+      return sum(
+        numberValue(k), constantIndex, zip(coefficients, t.args).map { (numberValue($0), $1) }, memo
+      )
     case .product(let k, let exponents):
       return product(numberValue(k), t.args.indices.map { (e($0), numberValue(exponents[$0])) })
     case .power:
@@ -92,7 +95,8 @@ struct Emission {
         if c == 0 { return .call("zeros", [shape]) }
         return .call("full", [shape, Emission.number(c)])
       }
-      return .call(name, arguments: labels.enumerated().map { Expr.Argument(label: $1, value: e($0)) })
+      return .call(
+        name, arguments: labels.enumerated().map { Expr.Argument(label: $1, value: e($0)) })
     case .compare(let op):
       return .binary(op, e(0), e(1))
     case .matmul:
@@ -141,7 +145,8 @@ struct Emission {
   private func scaled(_ coefficient: Double, _ t: Term, _ memo: [Int: Expr]) -> Expr {
     if bound[t.id] == nil, case .product(let k, let exponents) = t.op {
       return product(
-        coefficient * numberValue(k), t.args.enumerated().map { (memo[$1.id]!, numberValue(exponents[$0])) })
+        coefficient * numberValue(k),
+        t.args.enumerated().map { (memo[$1.id]!, numberValue(exponents[$0])) })
     }
     if coefficient == 1 { return memo[t.id]! }
     return product(coefficient, [(memo[t.id]!, 1)])
@@ -153,14 +158,19 @@ struct Emission {
     return c
   }
 
-  private func sum(_ constant: Double, _ constantIndex: Int, _ terms: [(Double, Term)], _ memo: [Int: Expr]) -> Expr {
+  private func sum(
+    _ constant: Double, _ constantIndex: Int, _ terms: [(Double, Term)], _ memo: [Int: Expr]
+  ) -> Expr {
     // (signed coefficient, term or nil for the constant)
     var items: [(Double, Term?)] = terms.map { ($0.0, $0.1) }
-    if constant != 0 { items.insert((constant, nil), at: Swift.min(Swift.max(0, constantIndex), items.count)) }
+    if constant != 0 {
+      items.insert((constant, nil), at: Swift.min(Swift.max(0, constantIndex), items.count))
+    }
     func negative(_ item: (Double, Term?)) -> Bool {
       item.1.map { effectiveCoefficient(item.0, $0) < 0 } ?? (item.0 < 0)
     }
-    if let first = items.first, negative(first), let j = items.firstIndex(where: { !negative($0) }) {
+    if let first = items.first, negative(first), let j = items.firstIndex(where: { !negative($0) })
+    {
       items.insert(items.remove(at: j), at: 0)
     }
     func render(_ item: (Double, Term?), signed: Bool) -> Expr {
@@ -199,7 +209,11 @@ struct Emission {
     }
     if magnitude != 1 { numerator.append(.number(magnitude)) }
     for (base, e) in factors {
-      if e > 0 { numerator.append(power(base, e)) } else if e < 0 { denominator.append(power(base, -e)) }
+      if e > 0 {
+        numerator.append(power(base, e))
+      } else if e < 0 {
+        denominator.append(power(base, -e))
+      }
     }
     if coefficient < 0 {
       if numerator.isEmpty { numerator = [.number(1)] }

@@ -12,9 +12,19 @@ struct Lowering {
   let functions: [String: UserFunction]
   /// The most levels of nesting lowered, counting inlined bodies.
   var maximumDepth = 400
+  /// The most distinct terms the lowered function may have.
+  var maximumTerms = Int.max
   private var depth = 0
   private var counter = 0
   private var callStack: [String] = []
+  /// Calls already lowered, by function and argument terms: `f1(x) = f0(f0(x))` nested 30
+  /// deep lowers each body once per distinct argument, not 2^30 times.
+  private var calls: [CallKey: Term] = [:]
+
+  private struct CallKey: Hashable {
+    var name: String
+    var arguments: [Int]
+  }
 
   init(graph: TermGraph, functions: [String: UserFunction]) {
     self.graph = graph
@@ -73,7 +83,9 @@ struct Lowering {
         }
       }
       graph.position = position
-      return (graph.make(.index(patterns), args.map(\.term), argOrder: args.map(\.position)), position)
+      return (
+        graph.make(.index(patterns), args.map(\.term), argOrder: args.map(\.position)), position
+      )
     }
   }
 
@@ -130,9 +142,15 @@ struct Lowering {
     }
     graph.position = position
     if group == additive {
-      return graph.sum(operands.map { .init(coefficient: $0.0 == .add ? 1 : -1, term: $0.1.term, position: $0.1.position) })
+      return graph.sum(
+        operands.map {
+          .init(coefficient: $0.0 == .add ? 1 : -1, term: $0.1.term, position: $0.1.position)
+        })
     }
-    return graph.product(operands.map { .init(base: $0.1.term, exponent: $0.0 == .multiply ? 1 : -1, position: $0.1.position) })
+    return graph.product(
+      operands.map {
+        .init(base: $0.1.term, exponent: $0.0 == .multiply ? 1 : -1, position: $0.1.position)
+      })
   }
 
   // MARK: Calls
@@ -150,7 +168,9 @@ struct Lowering {
       throw SymbolicError("unknown function '\(name)'")
     }
     if callStack.contains(name) {
-      throw SymbolicError("'\(name)' calls itself (\((callStack + [name]).joined(separator: " → "))); recursion is not supported")
+      throw SymbolicError(
+        "'\(name)' calls itself (\((callStack + [name]).joined(separator: " → "))); recursion is not supported"
+      )
     }
     // Arguments by parameter (positional, then keywords), each lowered in the caller's scope.
     let parameters = function.parameters
@@ -169,19 +189,34 @@ struct Lowering {
       }
     }
     var inner: [String: Term] = [:]
+    var argumentIDs: [Int] = []
     for (p, slot) in zip(parameters, slots) {
       guard let slot else { throw arity(function, arguments.count) }
-      inner[p] = try lower(slot, scope).term
+      let t = try lower(slot, scope).term
+      inner[p] = t
+      argumentIDs.append(t.id)
     }
+    let key = CallKey(name: name, arguments: argumentIDs)
+    if let known = calls[key] { return known }
     callStack.append(name)
     defer { callStack.removeLast() }
-    return try lower(function.definition.body, inner).term
+    let result = try lower(function.definition.body, inner).term
+    calls[key] = result
+    if graph.terms.count > maximumTerms { throw Lowering.tooLarge(maximumTerms) }
+    return result
+  }
+
+  static func tooLarge(_ limit: Int) -> SymbolicError {
+    SymbolicError(
+      "the function has more than \(limit) distinct operations with its calls inlined",
+      help: "use :grad for its gradient, or raise the limit with :set maxsymbolic N")
   }
 
   private func arity(_ function: UserFunction, _ got: Int) -> SymbolicError {
     let n = function.parameters.count
     return SymbolicError(
-      "'\(function.name)' takes \(n) argument\(n == 1 ? "" : "s") (\(function.parameters.joined(separator: ", "))), got \(got)")
+      "'\(function.name)' takes \(n) argument\(n == 1 ? "" : "s") (\(function.parameters.joined(separator: ", "))), got \(got)"
+    )
   }
 
   /// A builtin call, its arguments in signature order: required ones positional, optional
@@ -197,7 +232,9 @@ struct Lowering {
     for argument in arguments {
       if let label = argument.label {
         guard let i = parameters.firstIndex(where: { $0.name == label }), slots[i] == nil else {
-          throw SymbolicError("\(builtin.name) has no keyword argument '\(label)' (or it is given twice)", help: builtin.signature)
+          throw SymbolicError(
+            "\(builtin.name) has no keyword argument '\(label)' (or it is given twice)",
+            help: builtin.signature)
         }
         slots[i] = argument.value
       } else if next > 0 && parameters[next - 1].kind == .shape && builtin.category == .construction
@@ -206,7 +243,8 @@ struct Lowering {
         extraSizes.append(argument.value)
       } else {
         guard next < parameters.count else {
-          throw SymbolicError("\(builtin.name) takes at most \(parameters.count) arguments", help: builtin.signature)
+          throw SymbolicError(
+            "\(builtin.name) takes at most \(parameters.count) arguments", help: builtin.signature)
         }
         slots[next] = argument.value
         next += 1
@@ -217,14 +255,17 @@ struct Lowering {
     for (i, p) in parameters.enumerated() {
       guard let slot = slots[i] else {
         if p.optional { continue }
-        throw SymbolicError("\(builtin.name) is missing its argument '\(p.name)'", help: builtin.signature)
+        throw SymbolicError(
+          "\(builtin.name) is missing its argument '\(p.name)'", help: builtin.signature)
       }
       var lowered = try lower(slot, scope)
       if p.kind == .shape && !extraSizes.isEmpty {
         var sizes = [lowered]
         for e in extraSizes { sizes.append(try lower(e, scope)) }
         graph.position = position
-        lowered = (graph.make(.literal, sizes.map(\.term), argOrder: sizes.map(\.position)), lowered.position)
+        lowered = (
+          graph.make(.literal, sizes.map(\.term), argOrder: sizes.map(\.position)), lowered.position
+        )
       }
       args.append(lowered)
       labels.append(p.optional ? p.name : nil)
@@ -232,10 +273,13 @@ struct Lowering {
     graph.position = position
     if builtin.name == "pow" {
       let (a, b) = (args[0], args[1])
-      if let e = b.term.number { return graph.product([.init(base: a.term, exponent: e, position: a.position)]) }
+      if let e = b.term.number {
+        return graph.product([.init(base: a.term, exponent: e, position: a.position)])
+      }
       return graph.make(.power, [a.term, b.term], argOrder: [a.position, b.position])
     }
-    return graph.call(builtin.name, args.map(\.term), labels: labels, argOrder: args.map(\.position))
+    return graph.call(
+      builtin.name, args.map(\.term), labels: labels, argOrder: args.map(\.position))
   }
 
   private func isSize(_ e: Expr) -> Bool {

@@ -43,8 +43,11 @@ final class Differentiator {
     for node in Differentiator.topologicalOrder(root).reversed() {
       guard let parts = pending.removeValue(forKey: node.id) else { continue }
       graph.position = node.order
-      let sorted = parts.enumerated().sorted { ($0.element.key, $0.offset) < ($1.element.key, $1.offset) }
-      let g = graph.sum(sorted.map { .init(coefficient: 1, term: $0.element.value, position: $0.element.key) })
+      let sorted = parts.enumerated().sorted {
+        ($0.element.key, $0.offset) < ($1.element.key, $1.offset)
+      }
+      let g = graph.sum(
+        sorted.map { .init(coefficient: 1, term: $0.element.value, position: $0.element.key) })
       adjoints[node.id] = g
       if case .variable = node.op { continue }
       guard node.dependencies & wanted != 0, !isZero(g) else { continue }
@@ -76,7 +79,9 @@ final class Differentiator {
   /// A contribution `c` (no larger than `node`) for argument `arg` of an elementwise node,
   /// summed back over the axes along which `arg` was broadcast.
   func reduce(_ c: Term, from node: Term, to arg: Term) -> Term {
-    if oneElement.contains(arg.id) || arg.shape.isSame(as: node.shape) || arg.shape.covers(node.shape) {
+    if oneElement.contains(arg.id) || arg.shape.isSame(as: node.shape)
+      || arg.shape.covers(node.shape)
+    {
       return c
     }
     if arg.shape.isSame(as: .scalar) {
@@ -85,7 +90,8 @@ final class Differentiator {
     // Axes where c is 1 but node is not are axes where arg is not 1 either (arg carries the
     // atoms that c lacks), so c need not be broadcast first.
     let atoms = Set(c.shape.atoms).union(arg.shape.atoms)
-    let knownOK = (try? broadcastShapes(c.shape.known, arg.shape.known, op: "shape")) == node.shape.known
+    let knownOK =
+      (try? broadcastShapes(c.shape.known, arg.shape.known, op: "shape")) == node.shape.known
     let source = atoms.isSuperset(of: node.shape.atoms) && knownOK ? c : full(c, node)
     return graph.sumTo(source, like: arg)
   }
@@ -105,7 +111,9 @@ final class Differentiator {
         && (n.argument === argument || { if case .assumption = kind { false } else { true } }())
     }
     if !known { notes.append(note) }
-    if let site { sites.append(SingularSite(kind: kind, function: function, term: site)) }
+    if let site {
+      sites.append(SingularSite(kind: kind, function: function, term: site, argument: argument))
+    }
   }
 
   // MARK: Graph walks
@@ -138,7 +146,8 @@ final class Differentiator {
       case .call(let name, _):
         if TermGraph.elementwiseBuiltins.contains(name) {
           for a in t.args { result.insert(a.id) }
-        } else if ["softmax", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to"].contains(name),
+        } else if ["softmax", "reshape", "transpose", "expand_dims", "squeeze", "broadcast_to"]
+          .contains(name),
           let x = t.args.first
         {
           result.insert(x.id)
@@ -177,4 +186,6 @@ struct SingularSite {
   var kind: SymbolicNote.Kind
   var function: String
   var term: Term
+  /// What the site is about, for its description (`x` of `max(x)`).
+  var argument: Term
 }

@@ -20,10 +20,14 @@ public enum SymbolicDifferentiation {
   ///   - names: the name of each derivative function (default `df` for one parameter,
   ///     `df_dx` for each of several).
   ///   - helperName: the name of helper k (from 1), e.g. `df_1`.
+  ///   - maximumSize: the most distinct operations the function may have, calls inlined
+  ///     (the derivative may have a few times more).
+  /// - Complexity: O(n) in the distinct operations of the function with its calls inlined
+  ///   (a sum or product of k terms counts k), except a product of k factors, O(k²).
   public static func derivative(
     of definition: FunctionDefinition, wrt: [String]? = nil, functions: [String: UserFunction],
     tensors: [String: Tensor], parameterRanks: [String: Int] = [:], names: [String]? = nil,
-    helperName: ((Int) -> String)? = nil
+    helperName: ((Int) -> String)? = nil, maximumSize: Int = 1_000_000
   ) throws(SymbolicError) -> SymbolicDerivative {
     let parameters = definition.parameters
     let wrt = wrt ?? parameters
@@ -38,17 +42,23 @@ public enum SymbolicDifferentiation {
     // to the output); the second pass treats those as scalars.
     func lowered(_ scalars: Set<String>) throws(SymbolicError) -> (TermGraph, Term) {
       let graph = TermGraph(
-        parameters: parameters, parameterRanks: parameterRanks, scalarParameters: scalars, tensors: tensors)
+        parameters: parameters, parameterRanks: parameterRanks, scalarParameters: scalars,
+        tensors: tensors)
       var lowering = Lowering(graph: graph, functions: functions)
+      lowering.maximumTerms = maximumSize
       var scope: [String: Term] = [:]
       for p in parameters { scope[p] = graph.variable(p) }
-      return (graph, try lowering.lower(definition.body, scope).term)
+      let root = try lowering.lower(definition.body, scope).term
+      if graph.terms.count > maximumSize { throw Lowering.tooLarge(maximumSize) }
+      return (graph, root)
     }
     let (firstGraph, firstRoot) = try lowered([])
     let oneElement = Differentiator.oneElementTerms(firstRoot)
-    let scalars = Set(parameters.filter { p in
-      parameterRanks[p] == 0 || (parameterRanks[p] == nil && oneElement.contains(firstGraph.variable(p).id))
-    })
+    let scalars = Set(
+      parameters.filter { p in
+        parameterRanks[p] == 0
+          || (parameterRanks[p] == nil && oneElement.contains(firstGraph.variable(p).id))
+      })
     let (graph, root) = try lowered(scalars)
     let differentiator = Differentiator(graph: graph, root: root)
     let gradients = try differentiator.gradients(of: root, wrt: wrt)
@@ -63,7 +73,8 @@ public enum SymbolicDifferentiation {
       FunctionDefinition(name: helperName(k + 1), parameters: parameters, body: printer.render(t))
     }
     for (name, g) in zip(names, gradients) {
-      definitions.append(FunctionDefinition(name: name, parameters: parameters, body: printer.render(g)))
+      definitions.append(
+        FunctionDefinition(name: name, parameters: parameters, body: printer.render(g)))
     }
 
     // Evaluated: the same terms, with the sites of singularities too, bound as variables.
@@ -80,12 +91,16 @@ public enum SymbolicDifferentiation {
       gradients: gradients.map(evaluator.render),
       sites: differentiator.sites.map { site in
         SymbolicProgram.Site(
-          kind: SingularReading.Kind(site.kind), description: SymbolicDifferentiation.siteText(site, describe(site.term)),
+          kind: SingularReading.Kind(site.kind),
+          description: SymbolicDifferentiation.siteText(
+            site, describe(site.kind == .tie ? site.argument : site.term)),
           expr: evaluator.render(site.term))
       })
     return SymbolicDerivative(
       definitions: definitions, helperCount: shared.count, wrt: wrt,
-      notes: differentiator.notes.map { noteText($0, describe($0.argument)) }, program: program)
+      notes: differentiator.notes.sorted { $0.argument.order < $1.argument.order }.map {
+        noteText($0, describe($0.argument))
+      }, program: program)
   }
 
   /// What a note says, with the argument written out when it is short.
@@ -96,15 +111,19 @@ public enum SymbolicDifferentiation {
     case .kink:
       switch f {
       case "abs":
-        return "abs is not differentiable where \(u) = 0; the derivative uses sign(\(u)), which is 0 there (as autodiff does)"
+        return
+          "abs is not differentiable where \(u) = 0; the derivative uses sign(\(u)), which is 0 there (as autodiff does)"
       case "relu":
-        return "relu is not differentiable where \(u) = 0; the derivative uses (\(u) > 0), which is 0 there (as autodiff does)"
+        return
+          "relu is not differentiable where \(u) = 0; the derivative uses (\(u) > 0), which is 0 there (as autodiff does)"
       case "sign":
         return "sign(\(u)) jumps at 0; its derivative is taken as 0"
       case "maximum", "minimum":
-        return "\(f) is not differentiable where its arguments are equal, as in \(u); there each gets half the gradient (as in autodiff)"
+        return
+          "\(f) is not differentiable where its arguments are equal, as in \(u); there each gets half the gradient (as in autodiff)"
       case "clip":
-        return "clip is not differentiable at its bounds, as in \(u); there the gradient is shared half and half (as in autodiff)"
+        return
+          "clip is not differentiable at its bounds, as in \(u); there the gradient is shared half and half (as in autodiff)"
       case "where":
         return "where switches where its condition \(u) changes; the derivative ignores the jump"
       default:
@@ -113,34 +132,40 @@ public enum SymbolicDifferentiation {
     case .pole:
       switch f {
       case "log":
-        return "log(\(u)) has derivative 1/\(u): undefined at \(u) = 0 and large near it, where numerical checks lose precision"
+        return
+          "log(\(u)) has no derivative where \(u) = 0, and a large one near it, where numerical checks lose precision"
       case "sqrt":
-        return "sqrt(\(u)) has an infinite derivative at \(u) = 0"
+        return "sqrt(\(u)) has an infinite derivative where \(u) = 0"
       case "^":
-        return "a power with a variable exponent has a derivative with log(\(u)), undefined for \(u) ≤ 0"
+        return
+          "a power with a variable exponent has a derivative with log(\(u)), undefined where \(u) ≤ 0"
       default:
-        return "\(u)\(f) has an infinite derivative at \(u) = 0"
+        return "\(u)\(f) has an infinite derivative where \(u) = 0"
       }
     case .tie:
       let which = f == "max" ? "largest" : "smallest"
-      return "\(f) is not differentiable where elements of \(u) tie for the \(which); there they share the gradient equally (as in autodiff)"
+      return
+        "\(f) is not differentiable where elements of \(u) tie for the \(which); there they share the gradient equally (as in autodiff)"
     case .assumption(let what):
       let op = f == "@" ? "@" : "\(f)(…)"
       return "the derivative of \(op) takes \(u) to be \(what), since its rank is not known here"
     }
   }
 
-  /// How a site reads in `:check`: `relu(x) at x = 0`.
+  /// How a site reads in `:check`: `the kink of relu(x) at x = 0`.
   static func siteText(_ site: SingularSite, _ term: String?) -> String {
     let u = term ?? "its argument"
     switch (site.kind, site.function) {
-    case (.tie, let f): return "\(f) with tied elements"
-    case (.pole, "log"), (.pole, "sqrt"): return "\(site.function)(\(u)) near \(u) = 0"
-    case (.pole, "/"): return "a division by \(u) near 0"
-    case (.pole, _): return "a power of \(u) near \(u) = 0"
-    case (_, "abs"), (_, "relu"), (_, "sign"): return "\(site.function)(\(u)) at \(u) = 0"
-    case (_, "maximum"), (_, "minimum"), (_, "clip"): return "\(site.function) where \(u) = 0"
-    default: return "a step where \(u) = 0"
+    case (.tie, let f): return "tied elements of \(f)(\(u))"
+    case (.pole, "log"), (.pole, "sqrt"):
+      return "the singularity of \(site.function)(\(u)) at \(u) = 0"
+    case (.pole, "/"): return "the singularity of a division by \(u) at \(u) = 0"
+    case (.pole, _): return "the singularity of a power of \(u) at \(u) = 0"
+    case (_, "abs"), (_, "relu"), (_, "sign"):
+      return "the kink of \(site.function)(\(u)) at \(u) = 0"
+    case (_, "maximum"), (_, "minimum"), (_, "clip"):
+      return "the kink of \(site.function) where \(u) = 0"
+    default: return "the step where \(u) = 0"
     }
   }
 }
@@ -188,10 +213,14 @@ public struct SymbolicProgram: Sendable {
     for (p, a) in zip(parameters, arguments) { bindings[p] = Variable(a) }
     for (name, expr) in steps { bindings[name] = try evaluator.evaluate(expr, bindings: bindings) }
     var gradients: [Tensor] = []
-    for g in self.gradients { gradients.append(try evaluator.evaluate(g, bindings: bindings).value) }
+    for g in self.gradients {
+      gradients.append(try evaluator.evaluate(g, bindings: bindings).value)
+    }
     var readings: [SingularReading] = []
     for site in sites {
-      guard let value = try? evaluator.evaluate(site.expr, bindings: bindings).value else { continue }
+      guard let value = try? evaluator.evaluate(site.expr, bindings: bindings).value else {
+        continue
+      }
       let distance: Double
       switch site.kind {
       case .tie:
@@ -199,7 +228,8 @@ public struct SymbolicProgram: Sendable {
       case .kink, .pole:
         distance = value.scalars.lazy.filter { !$0.isNaN }.map { Swift.abs($0) }.min() ?? .infinity
       }
-      readings.append(SingularReading(kind: site.kind, description: site.description, distance: distance))
+      readings.append(
+        SingularReading(kind: site.kind, description: site.description, distance: distance))
     }
     return (gradients, readings)
   }

@@ -36,7 +36,10 @@ extension TermGraph {
 
   /// `a - b`
   func subtract(_ a: Term, _ b: Term) -> Term {
-    sum([Addend(coefficient: 1, term: a, position: position), Addend(coefficient: -1, term: b, position: position)])
+    sum([
+      Addend(coefficient: 1, term: a, position: position),
+      Addend(coefficient: -1, term: b, position: position),
+    ])
   }
 
   /// `c * t`
@@ -54,12 +57,17 @@ extension TermGraph {
 
   /// `a / b`
   func divide(_ a: Term, _ b: Term) -> Term {
-    product([Factor(base: a, exponent: 1, position: position), Factor(base: b, exponent: -1, position: position)])
+    product([
+      Factor(base: a, exponent: 1, position: position),
+      Factor(base: b, exponent: -1, position: position),
+    ])
   }
 
   /// `base ^ exponent`.
   func power(_ base: Term, _ exponent: Term) -> Term {
-    if let e = exponent.number { return product([Factor(base: base, exponent: e, position: position)]) }
+    if let e = exponent.number {
+      return product([Factor(base: base, exponent: e, position: position)])
+    }
     if base.number == 1 { return withShape(one, of: [base, exponent]) }
     return make(.power, [base, exponent])
   }
@@ -95,7 +103,8 @@ extension TermGraph {
         if at >= t.args.count { addConstant(c * numberValue(k)) }
       case .product(let k, let exponents)
       where distributes && t.args.count == 1 && numberValue(exponents[0]) == 1
-        && t.args[0].args.count <= TermGraph.flatteningLimit && numberValue(k) * c == (numberValue(k) * c).rounded():
+        && t.args[0].args.count <= TermGraph.flatteningLimit
+        && numberValue(k) * c == (numberValue(k) * c).rounded():
         // 2*(x + 1) among other terms: 2*x + 2, so that like terms collect.
         if case .sum = t.args[0].op {
           accumulate(c * numberValue(k), t.args[0], position)
@@ -118,13 +127,19 @@ extension TermGraph {
     for a in addends { accumulate(a.coefficient, a.term, a.position) }
     let parts = ids.compactMap { id -> Addend? in
       let e = entries[id]!
-      return e.coefficient == 0 ? nil : Addend(coefficient: e.coefficient, term: e.term, position: e.position)
+      return e.coefficient == 0
+        ? nil : Addend(coefficient: e.coefficient, term: e.term, position: e.position)
     }
+    // The constant's place among the terms that remain.
+    let kept = Set(parts.map(\.term.id))
+    let at =
+      constantAt.map { a in ids.prefix(Swift.min(a, ids.count)).filter(kept.contains).count }
+      ?? parts.count
     // A broadcast wrapper among terms that already have its shape is not needed; without
     // it, the term may fold with others.
     let unwrapped = unwrapBroadcasts(parts)
     if zip(unwrapped, parts).contains(where: { $0.term !== $1.term }) {
-      return withShape(sum(unwrapped, constant: constant), of: originals)
+      return withShape(sum(unwrapped, constant: constant, constantIndex: at), of: originals)
     }
     let result: Term
     if parts.isEmpty {
@@ -132,9 +147,6 @@ extension TermGraph {
     } else if parts.count == 1 && constant == 0 {
       result = scaled(parts[0].coefficient, parts[0].term)
     } else {
-      // The constant's place among the terms that remain.
-      let kept = Set(parts.map(\.term.id))
-      let at = constantAt.map { a in ids.prefix(Swift.min(a, ids.count)).filter(kept.contains).count } ?? parts.count
       result = make(
         .sum(
           constant: numberBits(constant), coefficients: parts.map { numberBits($0.coefficient) },
@@ -199,7 +211,8 @@ extension TermGraph {
       switch base.op {
       case .number(let b):
         coefficient *= Foundation.pow(numberValue(b), e)
-      case .product(let k, let exponents) where e.rounded() == e && base.args.count <= TermGraph.flatteningLimit:
+      case .product(let k, let exponents)
+      where e.rounded() == e && base.args.count <= TermGraph.flatteningLimit:
         coefficient *= Foundation.pow(numberValue(k), e)
         for (i, a) in base.args.enumerated() {
           accumulate(a, numberValue(exponents[i]) * e, base.argOrder[i])
@@ -224,7 +237,8 @@ extension TermGraph {
     // A broadcast wrapper among factors that already have its shape is not needed; without
     // it, the factor may fold with others.
     var unwrapped = false
-    for i in parts.indices where parts[i].base.callName == "broadcast_to" && parts[i].exponent == 1 {
+    for i in parts.indices where parts[i].base.callName == "broadcast_to" && parts[i].exponent == 1
+    {
       var others = SymbolicShape.scalar
       for (j, p) in parts.enumerated() where j != i {
         others = others.broadcast(with: p.base.shape) ?? others
@@ -236,7 +250,9 @@ extension TermGraph {
     }
     if unwrapped { return withShape(product(parts, coefficient: coefficient), of: originals) }
     // One wrapper left, and the rest no larger than its shape: pull the rest inside.
-    let wrappers = parts.indices.filter { parts[$0].base.callName == "broadcast_to" && parts[$0].exponent == 1 }
+    let wrappers = parts.indices.filter {
+      parts[$0].base.callName == "broadcast_to" && parts[$0].exponent == 1
+    }
     if wrappers.count == 1 && (parts.count > 1 || coefficient != 1) {
       let w = parts[wrappers[0]].base
       var others = SymbolicShape.scalar
@@ -247,20 +263,26 @@ extension TermGraph {
         var inner = parts
         inner[wrappers[0]].base = w.args[0]
         let body = product(inner, coefficient: coefficient)
-        return withShape(call("broadcast_to", [body, w.args[1]], labels: [nil, nil]), of: originals)
+        return withShape(
+          call("broadcast_to", [body, w.args[1]], labels: [nil, nil]), of: originals)
       }
     }
     // Negation distributes over a sum: -(a - b) → b - a. (Other numbers distribute only
     // where the product meets other terms in a sum, where like terms may then cancel.)
     if parts.count == 1 && parts[0].exponent == 1 && coefficient == -1,
       case .sum(let k, let coefficients, let at) = parts[0].base.op,
-      ([k] + coefficients).allSatisfy({ (coefficient * numberValue($0)).rounded() == coefficient * numberValue($0) })
+      ([k] + coefficients).allSatisfy({
+        (coefficient * numberValue($0)).rounded() == coefficient * numberValue($0)
+      })
     {
       let base = parts[0].base
       let addends = base.args.enumerated().map { i, a in
-        Addend(coefficient: coefficient * numberValue(coefficients[i]), term: a, position: base.argOrder[i])
+        Addend(
+          coefficient: coefficient * numberValue(coefficients[i]), term: a,
+          position: base.argOrder[i])
       }
-      return withShape(sum(addends, constant: coefficient * numberValue(k), constantIndex: at), of: originals)
+      return withShape(
+        sum(addends, constant: coefficient * numberValue(k), constantIndex: at), of: originals)
     }
     let result: Term
     if parts.isEmpty {
@@ -275,7 +297,8 @@ extension TermGraph {
         return a.base.id < b.base.id
       }
       result = make(
-        .product(coefficient: numberBits(coefficient), exponents: parts.map { numberBits($0.exponent) }),
+        .product(
+          coefficient: numberBits(coefficient), exponents: parts.map { numberBits($0.exponent) }),
         parts.map(\.base), argOrder: parts.map(\.position))
     }
     return withShape(result, of: originals)
@@ -302,12 +325,14 @@ extension TermGraph {
       guard let b = expected.broadcast(with: t.shape) else { return result }
       expected = b
     }
-    if result.shape.isSame(as: expected) || expected.isOneElement && result.shape.isOneElement
-      && result.shape.known.count >= expected.known.count
+    if result.shape.isSame(as: expected)
+      || expected.isOneElement && result.shape.isOneElement
+        && result.shape.known.count >= expected.known.count
     {
       return result
     }
-    return call("broadcast_to", [result, shapeTerm(expected, witnesses: originals)], labels: [nil, nil])
+    return call(
+      "broadcast_to", [result, shapeTerm(expected, witnesses: originals)], labels: [nil, nil])
   }
 
   /// A term that evaluates to the sizes of `shape`: a list, `shape(x)`, or `shape(e)` of a
@@ -316,7 +341,9 @@ extension TermGraph {
     if let sizes = shape.concreteShape { return make(.literal, sizes.map { number(Double($0)) }) }
     if shape.known.isEmpty && shape.atoms.count == 1 {
       let atom = shape.atoms[0]
-      if atom.hasPrefix("p:") { return call("shape", [variable(String(atom.dropFirst(2)))], labels: [nil]) }
+      if atom.hasPrefix("p:") {
+        return call("shape", [variable(String(atom.dropFirst(2)))], labels: [nil])
+      }
       if atom.hasPrefix("t:"), let id = Int(atom.dropFirst(2)), id < terms.count {
         return call("shape", [terms[id]], labels: [nil])
       }
@@ -326,7 +353,9 @@ extension TermGraph {
     }
     // The plain (unsimplified) elementwise sum of the witnesses has exactly their shape.
     let raw = make(
-      .sum(constant: numberBits(0), coefficients: witnesses.map { _ in numberBits(1) }, constantIndex: witnesses.count),
+      .sum(
+        constant: numberBits(0), coefficients: witnesses.map { _ in numberBits(1) },
+        constantIndex: witnesses.count),
       witnesses)
     return call("shape", [raw], labels: [nil])
   }
@@ -334,7 +363,9 @@ extension TermGraph {
   /// A term of shape `like.shape`: `t` itself, or `broadcast_to(t, shape(like))`.
   func broadcast(_ t: Term, like: Term) -> Term {
     if t.shape.isSame(as: like.shape) { return t }
-    if like.shape.isOneElement && t.shape.isOneElement && t.shape.known.count >= like.shape.known.count {
+    if like.shape.isOneElement && t.shape.isOneElement
+      && t.shape.known.count >= like.shape.known.count
+    {
       return t
     }
     return call("broadcast_to", [t, shapeTerm(like.shape, witnesses: [like])], labels: [nil, nil])

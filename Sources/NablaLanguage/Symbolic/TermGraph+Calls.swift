@@ -53,7 +53,9 @@ extension TermGraph {
   /// `sum(x, axis: ..., keepdims: ...)` and the other reductions; nil axes for all.
   func reduction(_ name: String, _ x: Term, axes: [Int]?, keepDims: Bool) -> Term {
     var keywords: [(String, Term)] = []
-    if let axes { keywords.append(("axis", axes.count == 1 ? number(Double(axes[0])) : list(axes))) }
+    if let axes {
+      keywords.append(("axis", axes.count == 1 ? number(Double(axes[0])) : list(axes)))
+    }
     if keepDims { keywords.append(("keepdims", constant("true"))) }
     return call(name, [x], keywords: keywords)
   }
@@ -98,7 +100,9 @@ extension TermGraph {
     case "transpose":
       guard let x = arg("x") else { return nil }
       if x.shape.isOneElement && x.shape.known.count <= 1 && (x.shape.rank ?? 2) <= 1 { return x }
-      if arg("axes") == nil, x.callName == "transpose", argument("axes", of: x) == nil { return x.args[0] }
+      if arg("axes") == nil, x.callName == "transpose", argument("axes", of: x) == nil {
+        return x.args[0]
+      }
       return nil
     case "sum", "mean", "max", "min", "logsumexp":
       guard let x = arg("x") else { return nil }
@@ -112,7 +116,11 @@ extension TermGraph {
       if case .product(_, let exponents) = rest.op {
         for (i, b) in rest.args.enumerated() {
           let f = Factor(base: b, exponent: numberValue(exponents[i]), position: rest.argOrder[i])
-          if b.shape.isSame(as: .scalar) { outside.append(power(b, f.exponent)) } else { inside.append(f) }
+          if b.shape.isSame(as: .scalar) {
+            outside.append(power(b, f.exponent))
+          } else {
+            inside.append(f)
+          }
         }
       } else {
         inside = [Factor(base: rest, exponent: 1, position: position)]
@@ -121,7 +129,9 @@ extension TermGraph {
       let body = product(inside)
       guard body.shape.isSame(as: x.shape) else { return nil }
       let inner = make(.call(name, labels: labels), args.map { $0 === x ? body : $0 })
-      return product([Factor(base: inner, exponent: 1, position: position)] + outside.map { Factor(base: $0, exponent: 1, position: position) }, coefficient: c)
+      return product(
+        [Factor(base: inner, exponent: 1, position: position)]
+          + outside.map { Factor(base: $0, exponent: 1, position: position) }, coefficient: c)
     case "shape":
       guard let x = arg("x") else { return nil }
       if let sizes = x.shape.concreteShape { return list(sizes) }
@@ -130,7 +140,9 @@ extension TermGraph {
         if atom.hasPrefix("p:") {
           let v = variable(String(atom.dropFirst(2)))
           if v !== x { return make(.call("shape", labels: [nil]), [v]) }
-        } else if atom.hasPrefix("t:"), let id = Int(atom.dropFirst(2)), id < terms.count, terms[id] !== x {
+        } else if atom.hasPrefix("t:"), let id = Int(atom.dropFirst(2)), id < terms.count,
+          terms[id] !== x
+        {
           return make(.call("shape", labels: [nil]), [terms[id]])
         }
       }
@@ -146,7 +158,9 @@ extension TermGraph {
         return nil
       }
       if let a = arg("axis") {
-        guard let axes = integers(of: a), let n = try? normalizeAxes(axes, rank: shape.count, op: "size") else {
+        guard let axes = integers(of: a),
+          let n = try? normalizeAxes(axes, rank: shape.count, op: "size")
+        else {
           return nil
         }
         return number(Double(n.reduce(1) { $0 * shape[$1] }))
@@ -165,6 +179,7 @@ extension TermGraph {
 
   /// An elementwise builtin of a number, when the result is a whole number.
   private func folded(_ name: String, _ args: [Term]) -> Term? {
+    if name == "log", args.count == 1, args[0].op == .constant("e") { return one }
     guard args.count == 1, let x = args[0].number else { return nil }
     let y: Double
     switch name {

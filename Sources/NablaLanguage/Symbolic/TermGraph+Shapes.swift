@@ -11,7 +11,9 @@ extension TermGraph {
   static let reductionBuiltins: Set<String> = ["sum", "mean", "max", "min", "logsumexp"]
 
   /// The argument of a call for a builtin's parameter, by the builtin's signature.
-  static func argument(_ parameter: String, of name: String, labels: [String?], args: [Term]) -> Term? {
+  static func argument(_ parameter: String, of name: String, labels: [String?], args: [Term])
+    -> Term?
+  {
     guard let builtin = Builtin.all[name] else { return nil }
     var position = 0
     for (i, label) in labels.enumerated() {
@@ -66,7 +68,8 @@ extension TermGraph {
     case .sum, .product, .power, .compare:
       return elementwise(args)
     case .matmul:
-      return matmulShape(args[0].shape, args[1].shape) ?? opaque(matmulRank(args[0].shape, args[1].shape))
+      return matmulShape(args[0].shape, args[1].shape)
+        ?? opaque(matmulRank(args[0].shape, args[1].shape))
     case .literal:
       let shapes = args.map(\.shape)
       if let first = shapes.first?.concreteShape, shapes.allSatisfy({ $0.concreteShape == first }) {
@@ -102,7 +105,8 @@ extension TermGraph {
       {
         return .concrete(view.shape)
       }
-      return opaque(args[0].shape.rank.map { $0 - consumed })
+      // More indices than axes (an error when evaluated) leaves the rank unknown, never negative.
+      return opaque(args[0].shape.rank.flatMap { $0 >= consumed ? $0 - consumed : nil })
     case .call(let name, let labels):
       func arg(_ p: String) -> Term? { TermGraph.argument(p, of: name, labels: labels, args: args) }
       return callShape(name, arg, args, opaque: opaque)
@@ -126,7 +130,8 @@ extension TermGraph {
       let keepDims = arg("keepdims").flatMap(boolean(of:)) ?? false
       if arg("axis") == nil && !keepDims { return .scalar }
       if let shape = x.shape.concreteShape,
-        let normalized = try? normalizeAxes(arg("axis") == nil ? nil : axes, rank: shape.count, op: name)
+        let normalized = try? normalizeAxes(
+          arg("axis") == nil ? nil : axes, rank: shape.count, op: name)
       {
         var result: [Int] = []
         for (i, n) in shape.enumerated() {
@@ -165,13 +170,16 @@ extension TermGraph {
         let perm = arg("axes").flatMap(integers(of:)) ?? Array((0..<shape.count).reversed())
         if perm.count == shape.count {
           let normalized = perm.map { $0 < 0 ? $0 + shape.count : $0 }
-          if Set(normalized) == Set(0..<shape.count) { return .concrete(normalized.map { shape[$0] }) }
+          if Set(normalized) == Set(0..<shape.count) {
+            return .concrete(normalized.map { shape[$0] })
+          }
         }
       }
       return opaque(x.shape.rank)
     case "expand_dims":
       guard let x else { return opaque(nil) }
-      if let shape = x.shape.concreteShape, let a = arg("axis").flatMap(integers(of:)), a.count == 1,
+      if let shape = x.shape.concreteShape, let a = arg("axis").flatMap(integers(of:)),
+        a.count == 1,
         let axis = try? normalizeAxis(a[0], rank: shape.count + 1, op: name)
       {
         var s = shape
@@ -183,7 +191,9 @@ extension TermGraph {
       guard let x else { return opaque(nil) }
       if let shape = x.shape.concreteShape {
         if let a = arg("axis") {
-          if let axes = integers(of: a), let n = try? normalizeAxes(axes, rank: shape.count, op: name) {
+          if let axes = integers(of: a),
+            let n = try? normalizeAxes(axes, rank: shape.count, op: name)
+          {
             return .concrete(shape.enumerated().filter { !n.contains($0.offset) }.map(\.element))
           }
         } else {
@@ -207,10 +217,14 @@ extension TermGraph {
     case "eye":
       return opaque(2)
     case "concat":
-      if let list = arg("tensors"), case .literal = list.op { return opaque(list.args.first?.shape.rank) }
+      if let list = arg("tensors"), case .literal = list.op {
+        return opaque(list.args.first?.shape.rank)
+      }
       return opaque(nil)
     case "stack":
-      if let list = arg("tensors"), case .literal = list.op { return opaque(list.args.first?.shape.rank.map { $0 + 1 }) }
+      if let list = arg("tensors"), case .literal = list.op {
+        return opaque(list.args.first?.shape.rank.map { $0 + 1 })
+      }
       return opaque(nil)
     default:
       return opaque(nil)
@@ -219,7 +233,9 @@ extension TermGraph {
 
   /// numpy's matmul result shape, for concrete operands.
   private func matmulShape(_ a: SymbolicShape, _ b: SymbolicShape) -> SymbolicShape? {
-    guard let x = a.concreteShape, let y = b.concreteShape, !x.isEmpty, !y.isEmpty else { return nil }
+    guard let x = a.concreteShape, let y = b.concreteShape, !x.isEmpty, !y.isEmpty else {
+      return nil
+    }
     let pa = x.count == 1 ? [1] + x : x
     let pb = y.count == 1 ? y + [1] : y
     guard pa[pa.count - 1] == pb[pb.count - 2],

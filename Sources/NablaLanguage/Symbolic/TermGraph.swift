@@ -51,7 +51,8 @@ final class TermGraph {
     }
     let shape = inferShape(op, args, id: id)
     let term = Term(
-      id: id, op: op, args: args, argOrder: argOrder ?? Array(repeating: position, count: args.count),
+      id: id, op: op, args: args,
+      argOrder: argOrder ?? Array(repeating: position, count: args.count),
       shape: shape, dependencies: dependencies, order: position)
     table[key] = term
     terms.append(term)

@@ -34,11 +34,20 @@ public enum DiagnosticRenderer {
     if range.isKnown {
       let lineIndex = source.lineIndex(of: range.start)
       let lineRange = source.lineRange(at: lineIndex)
-      let lineText = source[lineRange]
+      var lineText = source[lineRange]
       let start = min(max(range.start, lineRange.start), lineRange.end)
       let end = min(max(range.end, start), lineRange.end)
-      let before = source[SourceRange(start: lineRange.start, end: start)]
-      let underlined = source[SourceRange(start: start, end: end)].count
+      var before = source[SourceRange(start: lineRange.start, end: start)]
+      var underlined = source[SourceRange(start: start, end: end)].count
+      // A line wider than a terminal (a long paste) is shown as a window around the caret.
+      if lineText.count > windowWidth {
+        var rest = source[SourceRange(start: start, end: lineRange.end)]
+        if before.count > windowWidth / 3 { before = "…" + before.suffix(windowWidth / 3 - 1) }
+        let room = windowWidth - before.count
+        if rest.count > room { rest = rest.prefix(room - 1) + "…" }
+        underlined = min(underlined, rest.count)
+        lineText = before + rest
+      }
       // Keep tabs in the padding so the caret lines up however the terminal expands them.
       let padding = String(before.map { $0 == "\t" ? "\t" : " " })
       let marker = "^" + String(repeating: "~", count: max(underlined - 1, 0))
@@ -56,6 +65,10 @@ public enum DiagnosticRenderer {
     }
     return lines.joined(separator: "\n")
   }
+
+  /// The widest source line shown whole; a longer one is cut to this many characters
+  /// around the caret, so a diagnostic fits an 80-column terminal.
+  static let windowWidth = 76
 
   /// ANSI styling that can be switched off.
   private struct Style {

@@ -104,21 +104,26 @@ extension Session {
       let symbolicShapeWrong = reading.gradients != nil && comparison == nil
       let passed = check.passed && (comparison?.passed ?? !symbolicShapeWrong)
       allPassed = allPassed && passed
-      if !passed && near.isEmpty { explained = false }
+      // Out of the function's domain (nan) is not explained by a singularity nearby.
+      if !passed && (near.isEmpty || check.nanCount > 0) { explained = false }
       // A nan on either side is the worst error there is.
       let absError = check.nanCount > 0 ? Double.nan : check.maxAbsoluteError
       let relError = check.nanCount > 0 ? Double.nan : check.maxRelativeError
       maxAbs = absError.isNaN || maxAbs.isNaN ? .nan : max(maxAbs, absError)
       maxRel = relError.isNaN || maxRel.isNaN ? .nan : max(maxRel, relError)
       if let c = comparison {
-        maxSymbolic = c.maxAbsoluteError.isNaN || maxSymbolic.isNaN ? .nan : max(maxSymbolic, c.maxAbsoluteError)
+        maxSymbolic =
+          c.maxAbsoluteError.isNaN || maxSymbolic.isNaN
+          ? .nan : max(maxSymbolic, c.maxAbsoluteError)
         maxSymbolicRel =
-          c.maxRelativeError.isNaN || maxSymbolicRel.isNaN ? .nan : max(maxSymbolicRel, c.maxRelativeError)
+          c.maxRelativeError.isNaN || maxSymbolicRel.isNaN
+          ? .nan : max(maxSymbolicRel, c.maxRelativeError)
         maxNumericalSymbolic =
           c.maxNumericalError.isNaN || maxNumericalSymbolic.isNaN
           ? .nan : max(maxNumericalSymbolic, c.maxNumericalError)
       }
-      let verdict = passed ? "✓" : near.isEmpty ? "✗ FAILED" : "✗ not differentiable here"
+      let verdict =
+        passed ? "✓" : near.isEmpty || check.nanCount > 0 ? "✗ FAILED" : "✗ not differentiable here"
       var line = target.derivativeLabel(parameter)
       if analytic.rank == 0 {
         line +=
@@ -126,19 +131,23 @@ extension Session {
         line += "  symbolic \(comparison.map { formatScalar($0.worstSymbolic) } ?? "n/a")"
         line += "  |auto−num| \(formatError(absError))  rel \(formatError(relError))"
         if let c = comparison {
-          line += "  |auto−sym| \(formatError(c.maxAbsoluteError))  |num−sym| \(formatError(c.maxNumericalError))"
+          line +=
+            "  |auto−sym| \(formatError(c.maxAbsoluteError))  |num−sym| \(formatError(c.maxNumericalError))"
         }
       } else {
         line += " \(formatShape(analytic.shape)): max |auto−num| \(formatError(absError))"
         line += " at \(check.worstIndex)  max rel \(formatError(relError))"
         if let c = comparison {
-          line += "  max |auto−sym| \(formatError(c.maxAbsoluteError))  max |num−sym| \(formatError(c.maxNumericalError))"
+          line +=
+            "  max |auto−sym| \(formatError(c.maxAbsoluteError))  max |num−sym| \(formatError(c.maxNumericalError))"
         }
       }
       line += "  (numerical error ≈ \(formatError(check.numericalErrorEstimate)))  \(verdict)"
       result.print(line)
       if symbolicShapeWrong, let g = reading.gradients?[i] {
-        result.print("  the symbolic gradient has shape \(formatShape(g.shape)), not \(formatShape(analytic.shape))")
+        result.print(
+          "  the symbolic gradient has shape \(formatShape(g.shape)), not \(formatShape(analytic.shape))"
+        )
       }
       if check.nanCount > 0 && analytic.rank > 0 {
         result.print("  \(check.nanCount) of \(check.count) elements are nan on one side")
@@ -152,7 +161,10 @@ extension Session {
             ("numerical_error_estimate", .number(check.numericalErrorEstimate)),
             ("max_abs_error_symbolic", comparison.map { .number($0.maxAbsoluteError) } ?? .null),
             ("max_rel_error_symbolic", comparison.map { .number($0.maxRelativeError) } ?? .null),
-            ("max_abs_error_numerical_symbolic", comparison.map { .number($0.maxNumericalError) } ?? .null),
+            (
+              "max_abs_error_numerical_symbolic",
+              comparison.map { .number($0.maxNumericalError) } ?? .null
+            ),
           ])
         ))
     }
@@ -165,11 +177,13 @@ extension Session {
       let at = SymbolicColumn.at(reading.singularities, scale: largestMagnitude(target.arguments))
       if !at.isEmpty {
         result.print(
-          "note: the point is at \(SymbolicColumn.describe(at)), where the derivative does not exist; the three agree on the value used there")
+          "note: the point is at \(SymbolicColumn.describe(at)), where the derivative does not exist; the three agree on the value used there"
+        )
       }
     } else if explained {
       result.print(
-        "not differentiable here: the point is at or near \(SymbolicColumn.describe(near)), where the methods may disagree \(tolerances)")
+        "not differentiable here: the point is at or near \(SymbolicColumn.describe(near)), where the methods may disagree \(tolerances)"
+      )
     } else {
       result.print("FAILED \(tolerances)")
     }
@@ -272,7 +286,9 @@ extension Session {
       do {
         try TensorLimits.check(shape.value, op: "the domain of '\(domain.parameter.value)'")
       } catch {
-        throw Diagnostic.error(error.description, at: shape.range, help: "raise the limit with :set maxelements N (or NABLA_MAX_ELEMENTS)")
+        throw Diagnostic.error(
+          error.description, at: shape.range,
+          help: "raise the limit with :set maxelements N (or NABLA_MAX_ELEMENTS)")
       }
     }
     for trial in 0..<trials {
@@ -296,7 +312,8 @@ extension Session {
         )
       }
       let gradients = try backward(from: y)
-      noteNonFiniteGradients(target, gradients, leaves, point: point, at: spec.function.range, into: &result)
+      noteNonFiniteGradients(
+        target, gradients, leaves, point: point, at: spec.function.range, into: &result)
       let reading = evaluate(symbolic, at: point)
       if symbolicError == nil, let error = reading.error { symbolicError = error }
       let scale = point.lazy.flatMap(\.scalars).filter(\.isFinite).map { Swift.abs($0) }.max() ?? 0
@@ -327,12 +344,14 @@ extension Session {
             maxSymbolic = max(maxSymbolic, c.maxAbsoluteError)
             maxSymbolicRel = max(maxSymbolicRel, c.maxRelativeError)
           }
-          if !c.maxNumericalError.isNaN { maxNumericalSymbolic = max(maxNumericalSymbolic, c.maxNumericalError) }
+          if !c.maxNumericalError.isNaN {
+            maxNumericalSymbolic = max(maxNumericalSymbolic, c.maxNumericalError)
+          }
         }
         trialAbs = max(trialAbs, check.nanCount > 0 ? .infinity : check.maxAbsoluteError)
         let symbolicPassed = comparison?.passed ?? (reading.gradients == nil)
         if !(check.passed && symbolicPassed) {
-          if !near.isEmpty {
+          if !near.isEmpty && check.nanCount == 0 {
             trialNear = true
             continue
           }
@@ -373,7 +392,8 @@ extension Session {
     let status = outcomes.isEmpty ? "passed" : "passed, " + outcomes.joined(separator: ", ")
     let symbolicErrors =
       symbolicError == nil
-      ? "  max |auto−sym| \(formatError(maxSymbolic))  max |num−sym| \(formatError(maxNumericalSymbolic))" : ""
+      ? "  max |auto−sym| \(formatError(maxSymbolic))  max |num−sym| \(formatError(maxNumericalSymbolic))"
+      : ""
     result.print(
       "\(passed)/\(trials) \(status)  max |auto−num| \(formatError(maxAbs))  max rel \(formatError(maxRel))\(symbolicErrors)  (tol \(formatError(atol)), rtol \(formatError(rtol)); \(formatDuration(elapsed)))"
     )
@@ -419,7 +439,10 @@ extension Session {
       ("max_abs_error", .number(maxAbs)), ("max_rel_error", .number(maxRel)),
       ("max_abs_error_symbolic", symbolicError == nil ? .number(maxSymbolic) : .null),
       ("max_rel_error_symbolic", symbolicError == nil ? .number(maxSymbolicRel) : .null),
-      ("max_abs_error_numerical_symbolic", symbolicError == nil ? .number(maxNumericalSymbolic) : .null),
+      (
+        "max_abs_error_numerical_symbolic",
+        symbolicError == nil ? .number(maxNumericalSymbolic) : .null
+      ),
       ("not_differentiable_points", .integer(notDifferentiable)),
       ("nan_points", .integer(nanPoints)), ("worst_point", .object(worstFields)),
       ("seconds", .number(elapsed)),

@@ -34,7 +34,8 @@ extension Session {
       selected = [wrt.value]
     }
     guard !selected.isEmpty else {
-      throw Diagnostic.error("\(name) has no parameters to differentiate with respect to", at: function.range)
+      throw Diagnostic.error(
+        "\(name) has no parameters to differentiate with respect to", at: function.range)
     }
     if let alias {
       guard selected.count == 1 else {
@@ -48,7 +49,8 @@ extension Session {
       alias.map { [$0.value] }
       ?? selected.map { f.parameters.count == 1 ? "d\(name)" : "d\(name)_d\($0)" }
     let derivative = try symbolicDerivative(
-      of: f.definition, wrt: selected, names: names, helperPrefix: names.count == 1 ? names[0] : "d\(name)",
+      of: f.definition, wrt: selected, names: names,
+      helperPrefix: names.count == 1 ? names[0] : "d\(name)",
       at: function.range)
 
     for definition in derivative.definitions { result.print(definition.description) }
@@ -68,19 +70,24 @@ extension Session {
     result.fields.append(
       ("derivatives", .object(derivative.derivatives.map { ($0.name, .string($0.description)) })))
     result.fields.append(
-      ("helpers", .array(derivative.definitions.prefix(derivative.helperCount).map { .string($0.description) })))
+      (
+        "helpers",
+        .array(
+          derivative.definitions.prefix(derivative.helperCount).map { .string($0.description) })
+      ))
     result.fields.append(("notes", .array(derivative.notes.map { .string($0) })))
   }
 
   /// The symbolic derivative of a definition, an error at `range` when there is none.
   /// Helpers are named `prefix_1`, `prefix_2`, … skipping names already in use.
   func symbolicDerivative(
-    of definition: FunctionDefinition, wrt: [String]? = nil, names: [String]? = nil, helperPrefix: String? = nil,
+    of definition: FunctionDefinition, wrt: [String]? = nil, names: [String]? = nil,
+    helperPrefix: String? = nil,
     parameterRanks: [String: Int] = [:], at range: SourceRange
   ) throws(Diagnostic) -> SymbolicDerivative {
-    try checkSymbolicSize(definition, at: range)
     let prefix = helperPrefix ?? "d\(definition.name.isEmpty ? "f" : definition.name)"
-    var taken = Set(tensors.keys).union(Builtin.all.keys).union(Builtin.constants.keys).union(definition.parameters)
+    var taken = Set(tensors.keys).union(Builtin.all.keys).union(Builtin.constants.keys).union(
+      definition.parameters)
     taken.formUnion(functions.keys.filter { $0 != prefix && !$0.hasPrefix(prefix + "_") })
     taken.formUnion(names ?? [])
     var helperNames: [Int: String] = [:]
@@ -95,16 +102,20 @@ extension Session {
     }
     do {
       return try SymbolicDifferentiation.derivative(
-        of: definition, wrt: wrt, functions: functions, tensors: tensors, parameterRanks: parameterRanks,
-        names: names, helperName: helperName)
+        of: definition, wrt: wrt, functions: functions, tensors: tensors,
+        parameterRanks: parameterRanks,
+        names: names, helperName: helperName, maximumSize: settings.limits.maximumSymbolicSize)
     } catch {
       let what = definition.name.isEmpty ? "this expression" : definition.name
-      throw Diagnostic.error("cannot differentiate \(what) symbolically: \(error.message)", at: range, help: error.help)
+      throw Diagnostic.error(
+        "cannot differentiate \(what) symbolically: \(error.message)", at: range, help: error.help)
     }
   }
 
   /// A name `:diff … as NAME` may define.
-  private func checkDefinable(_ name: String, at range: SourceRange, for f: UserFunction) throws(Diagnostic) {
+  private func checkDefinable(_ name: String, at range: SourceRange, for f: UserFunction)
+    throws(Diagnostic)
+  {
     if Builtin.all[name] != nil || Builtin.constants[name] != nil {
       throw Diagnostic.error("'\(name)' is a builtin and cannot be redefined", at: range)
     }
@@ -115,7 +126,8 @@ extension Session {
       throw Diagnostic.error("'\(name)' would replace the function being differentiated", at: range)
     }
     if f.parameters.contains(name) {
-      throw Diagnostic.error("'\(name)' is a parameter of \(f.name); choose another name", at: range)
+      throw Diagnostic.error(
+        "'\(name)' is a parameter of \(f.name); choose another name", at: range)
     }
   }
 }

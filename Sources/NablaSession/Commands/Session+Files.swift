@@ -52,7 +52,7 @@ extension Session {
     defer { loadDepth -= 1 }
     for (i, entry) in file.entries.enumerated() {
       let lines = entry.text.split(separator: "\n", omittingEmptySubsequences: false)
-      for (k, line) in lines.enumerated() { result.print((k == 0 ? "∇> " : ".. ") + line) }
+      for (k, line) in lines.enumerated() { result.print((k == 0 ? "∇> " : ".. ") + Session.echoed(line)) }
       let nested = run(entry.text, fileName: fileName, line: entry.line)
       result.output += nested.output
       if !nested.succeeded {
@@ -63,5 +63,14 @@ extension Session {
       }
       if !nested.diagnostics.isEmpty { result.print(nested.renderedDiagnostics()) }
     }
+  }
+}
+
+extension Session {
+  /// A replayed line as echoed: a line of a megabyte shows its start and how much is left.
+  static func echoed(_ line: Substring) -> String {
+    guard line.utf8.count > 1000 else { return String(line) }
+    let shown = line.prefix(200)
+    return shown + "… (\(line.count - shown.count) more characters)"
   }
 }

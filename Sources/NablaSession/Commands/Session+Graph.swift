@@ -58,29 +58,34 @@ public struct GraphSnapshot: Sendable {
     // Iterative post-order over every input (constants too), so inputs come first.
     var order: [NablaCore.Node] = []
     var index: [ObjectIdentifier: Int] = [:]
-    var stack: [(NablaCore.Node, Int)] = [(root, 0)]
+    // `inputs` is computed, so each node's is read once and kept on the stack.
+    var orderInputs: [[NablaCore.Node]] = []
+    var stack: [(node: NablaCore.Node, inputs: [NablaCore.Node], next: Int)] = [(root, root.inputs, 0)]
     var seen: Set<ObjectIdentifier> = [ObjectIdentifier(root)]
-    while !stack.isEmpty {
-      let (node, next) = stack[stack.count - 1]
-      if next < node.inputs.count {
-        stack[stack.count - 1].1 += 1
-        let input = node.inputs[next]
-        if seen.insert(ObjectIdentifier(input)).inserted { stack.append((input, 0)) }
+    while let top = stack.last {
+      if top.next < top.inputs.count {
+        stack[stack.count - 1].next += 1
+        let input = top.inputs[top.next]
+        if seen.insert(ObjectIdentifier(input)).inserted { stack.append((input, input.inputs, 0)) }
       } else {
         stack.removeLast()
-        index[ObjectIdentifier(node)] = order.count
-        order.append(node)
+        index[ObjectIdentifier(top.node)] = order.count
+        order.append(top.node)
+        orderInputs.append(top.inputs)
       }
     }
     nodes = order.enumerated().map { i, node in
+      let inputs = orderInputs[i]
       var snapshot = Node(
         id: i + 1, op: node.op.name,
         label: node.label ?? (node.op == .constant ? formatScalarOrShape(node.value) : node.op.name),
         value: node.value, gradient: node.requiresGradient ? node.gradient : nil,
-        inputs: node.inputs.map { index[ObjectIdentifier($0)]! })
+        inputs: inputs.map { index[ObjectIdentifier($0)]! })
       // A rule that fails here failed in the backward pass already; show no terms then.
-      snapshot.contributions = (try? node.gradientContributions()) ?? node.inputs.map { _ in nil }
-      snapshot.reductions = node.inputs.map { input in
+      snapshot.contributions =
+        inputs.isEmpty || node.gradient == nil
+        ? inputs.map { _ in nil } : (try? node.gradientContributions()) ?? inputs.map { _ in nil }
+      snapshot.reductions = inputs.map { input in
         input.requiresGradient ? broadcastReduction(node.op, input: input.shape, output: node.shape) : nil
       }
       return snapshot

@@ -19,14 +19,17 @@ extension Session {
     ),
     ":check": (
       [
-        "At a point: autodiff against numerical differentiation (Richardson-extrapolated central",
-        "differences), per argument: the errors, the numerical error estimate and a verdict.",
-        "With 'over': the same at random points drawn uniformly from each parameter's",
-        "interval (a tensor parameter takes a shape after ^), with central differences; prints",
-        "how many passed, the worst errors and point, the time, and up to 3 failing points as",
-        ":check entries to re-run. Defaults: trials 1000, tol 1e-5, rtol 1e-5, seed 0",
-        "(see :help set). An element passes when |auto − num| ≤ tol + rtol·|num|, allowing",
-        "for the numerical error estimate.",
+        "At a point: autodiff, numerical differentiation (Richardson-extrapolated central",
+        "differences) and the symbolic derivative (:diff's) side by side, per argument: the",
+        "pairwise errors |auto−num| |auto−sym| |num−sym|, the numerical error estimate and a",
+        "verdict. With 'over': the same at random points drawn uniformly from each",
+        "parameter's interval (a tensor parameter takes a shape after ^), with central",
+        "differences; prints how many passed, the worst errors and point, the time, and up to",
+        "3 failing points as :check entries to re-run. Defaults: trials 1000, tol 1e-5, rtol",
+        "1e-5, seed 0 (see :help set). An element passes when |auto − num| ≤ tol + rtol·|num|",
+        "(allowing for the numerical error estimate) and autodiff agrees with the symbolic",
+        "derivative as closely. A point at or near a place where the derivative does not exist",
+        "(relu or abs at 0, log at 0, tied maxima) is reported as such, not as a failure.",
       ],
       [
         "f(x) = x^2 * sin(x)", ":check f(2.0)", ":check f over x in [-10, 10] trials 1000 tol 1e-5",
@@ -45,7 +48,23 @@ extension Session {
         ":time h2(rand(1000, seed: 0))",
       ]
     ),
-    ":diff": ([], [":diff f", ":diff f as df"]),
+    ":diff": (
+      [
+        "The derivative of a session function, by reverse mode over its definition (calls of",
+        "other functions inlined), simplified, printed as definitions that paste back as",
+        "input: one per parameter (df, or df_dx and df_dy), or the one named with wrt.",
+        "Subexpressions used more than once are defined first as helpers (df_1, df_2, ...), so",
+        "the text grows linearly with the function. With 'as NAME' the derivative (and its",
+        "helpers) are also defined. A tensor parameter's gradient is shaped like it, with",
+        "broadcasting summed back explicitly (sum_to); the function is taken to be",
+        "scalar-valued, as :grad needs (for an elementwise function, the result is the",
+        "elementwise derivative). Notes (# lines) say where the derivative does not exist.",
+      ],
+      [
+        "f(x) = x^2 * sin(x)", ":diff f", ":diff f as df", "df(2.0)",
+        "g(s, v) = sum(s * v + s)", ":diff g wrt s",
+      ]
+    ),
     ":jacobian": (
       [
         "The matrix of ∂output[i]/∂input[j] for each argument, shaped (output shape + input",
@@ -60,8 +79,24 @@ extension Session {
       ],
       ["f(x) = x^2 * sin(x)", ":hessian f(2.0)", "g(x) = sum(x^3)", ":hessian g([1, 2])"]
     ),
-    ":graph": ([], ["f(x) = x^2 * sin(x)", ":graph f(2.0)"]),
-    ":dot": ([], ["f(x) = x^2 * sin(x)", ":dot f(2.0) > f.dot"]),
+    ":graph": (
+      [
+        "A full-screen pane on the graph of the call after its backward pass: inputs at the top,",
+        "the output at the bottom, each node with its op, label, shape, value and gradient",
+        "(colours grade the gradient's size). Arrows or hjkl move along edges, Enter shows a",
+        "node in full, b steps through the backward pass, ? lists the keys, q returns. Calls of",
+        "your functions can be collapsed into one box. Without a terminal it prints the nodes.",
+      ],
+      ["f(x) = x^2 * sin(x)", ":graph f(2.0)"]
+    ),
+    ":dot": (
+      [
+        "Writes the same graph as Graphviz DOT (PATH ending in .dot), or renders it to .svg,",
+        ".png or .pdf with Graphviz's dot when it is installed (apt-get install graphviz).",
+        "Calls of your functions become clusters. An existing file is replaced.",
+      ],
+      ["f(x) = x^2 * sin(x)", ":dot f(2.0) > f.dot", ":dot f(2.0) > f.svg"]
+    ),
     ":vars": (
       ["Lists the session's tensors: name, shape and a short value."], ["x = [1, 2, 3]", ":vars"]
     ),
@@ -223,5 +258,9 @@ extension Session {
       result.print(
         "  " + pad(name, width) + "  " + pad(value, valueWidth) + "  " + Settings.help[name]!)
     }
+    let variables = Limits.settings.map(\.environment)
+    result.print("the max… limits can also be set before start in the environment:")
+    result.print("  " + variables.prefix(3).joined(separator: ", ") + ",")
+    result.print("  " + variables.dropFirst(3).joined(separator: ", "))
   }
 }

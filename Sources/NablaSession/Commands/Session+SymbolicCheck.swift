@@ -65,7 +65,10 @@ struct SymbolicComparison {
   /// The symbolic value at the worst element of the autodiff check.
   var worstSymbolic: Double
 
-  init?(autodiff: Tensor, numerical: NumericalGradient, symbolic: Tensor, worstIndex: [Int], atol: Double, rtol: Double) {
+  init?(
+    autodiff: Tensor, numerical: NumericalGradient, symbolic: Tensor, worstIndex: [Int],
+    atol: Double, rtol: Double
+  ) {
     // A gradient with one element may come back 0-d for a (1,)-shaped argument, or a
     // constant for a tensor one; compare it broadcast to the argument's shape.
     var s = symbolic
@@ -104,7 +107,8 @@ extension Session {
     var known: [String: Int] = [:]
     for (p, r) in zip(target.parameters, ranks) { known[p] = r }
     do {
-      let derivative = try symbolicDerivative(of: target.function.definition, parameterRanks: known, at: target.range)
+      let derivative = try symbolicDerivative(
+        of: target.function.definition, parameterRanks: known, at: target.range)
       return SymbolicColumn(derivative: derivative, unavailable: nil)
     } catch {
       return SymbolicColumn(derivative: nil, unavailable: error.message)

@@ -12,6 +12,8 @@ public enum FileIO {
     case binary(path: String)
     case exists(path: String)
     case writeFailed(path: String, reason: String)
+    /// Larger than `FileIO.maximumTextBytes` (or endless, like /dev/zero).
+    case tooLarge(path: String, limit: Int)
 
     public var description: String {
       switch self {
@@ -20,15 +22,23 @@ public enum FileIO {
       case .binary(let path): "\(path) looks like a binary file, not a session (it contains NUL bytes)"
       case .exists(let path): "\(path) already exists; use :save! \(path) to overwrite it"
       case .writeFailed(let path, let reason): "cannot write \(path): \(reason)"
+      case .tooLarge(let path, let limit): "\(path) is larger than \(limit / 1_048_576) MB, too large for a session file"
       }
     }
   }
 
   static func errorText() -> String { String(cString: strerror(errno)) }
 
-  /// The bytes of a file.
+  /// The most bytes `readText` reads: a session file is text typed by people, and a device
+  /// such as /dev/zero never ends.
+  public static let maximumTextBytes = 256 << 20
+
+  /// The bytes of a file, at most `maximumBytes`; with `refusingNUL`, the first chunk with a
+  /// NUL byte stops the reading (a binary file, or /dev/zero).
   /// - Complexity: O(size).
-  public static func readBytes(_ path: String) throws(Failure) -> [UInt8] {
+  public static func readBytes(
+    _ path: String, maximumBytes: Int = .max, refusingNUL: Bool = false
+  ) throws(Failure) -> [UInt8] {
     let fd = open(path, O_RDONLY)
     guard fd >= 0 else { throw .cannotOpen(path: path, reason: errorText()) }
     defer { close(fd) }
@@ -45,6 +55,8 @@ public enum FileIO {
         throw .cannotOpen(path: path, reason: errorText())
       }
       if n == 0 { break }
+      if refusingNUL && chunk[0..<n].contains(0) { throw .binary(path: path) }
+      guard bytes.count + n <= maximumBytes else { throw .tooLarge(path: path, limit: maximumBytes) }
       bytes.append(contentsOf: chunk[0..<n])
     }
     return bytes
@@ -52,8 +64,7 @@ public enum FileIO {
 
   /// The text of a session file, refusing binary and non-UTF-8 content with a clear reason.
   public static func readText(_ path: String) throws(Failure) -> String {
-    let bytes = try readBytes(path)
-    if bytes.contains(0) { throw .binary(path: path) }
+    let bytes = try readBytes(path, maximumBytes: maximumTextBytes, refusingNUL: true)
     guard let text = String(validating: bytes, as: UTF8.self) else {
       // Find the first bad byte for the message.
       var offset = 0

@@ -57,7 +57,7 @@ struct NodeBox {
     let content = max(label.count, value.count, gradient.count + stepping) + 4
     let border = op.count + shape.count + 6 + 2 * inputs
     // The footer sits left of the exit in the middle of the bottom border.
-    let bottom = footer.map { 2 * (min($0.count, 12) + 3) + 1 } ?? 0
+    let bottom = footer.map { 2 * (min($0.count, 10) + 3) + 1 } ?? 0
     width = min(max(NodeBox.minimumWidth, content, border, bottom), max(NodeBox.minimumWidth, maximumWidth))
   }
 

@@ -88,6 +88,8 @@ struct PaneState {
     gradientScale = MagnitudeScale(snapshot.nodes.indices.compactMap { summaries.gradient($0, snapshot)?.maxMagnitude })
     valueScale = MagnitudeScale(snapshot.nodes.indices.map { summaries.value($0, snapshot).maxMagnitude })
     selectedNode = snapshot.nodes.count - 1
+    // Without a backward pass (a non-scalar output) there are only values to show.
+    showsGradients = snapshot.nodes[selectedNode].gradient != nil
     picture = GraphPicture(
       snapshot: snapshot, composites: composites, collapsed: collapsed,
       maximumBoxWidth: PaneState.boxWidth(columns: columns, fixed: boxWidth), terms: steps.terms.map(\.count),

@@ -194,7 +194,7 @@ enum Interrupts {
 /// libedit keeps all of this in global state, so this is an enum over that state.
 enum EditLine {
   /// Characters that end a word for libedit's completion; the completer finds its own word
-  /// and `completionMatches` reconciles the two.
+  /// and `CompletionMatches.reconcile` fits its candidates to libedit's word.
   private static let wordBreaks = " \t\n()[],+-*/^@=<>;{}!&|"
 
   /// Sets up editing and completion (once, before the first `readLine`).

@@ -14,6 +14,8 @@ public final class REPL {
   public let session: Session
   private let version: String
   private var style = Style(color: false, unicode: false)
+  /// Whether what goes to stderr is coloured.
+  private var errorColor = false
   private var progress: ProgressBar?
 
   /// A REPL over `session`, whose banner shows `version`.
@@ -29,6 +31,9 @@ public final class REPL {
       color: Style.wantsColor(
         environment: System.environment, outputIsTerminal: System.isTerminal(1)),
       unicode: unicode)
+    // Diagnostics and the progress bar go to stderr, which may be a file (`nabla 2>log`).
+    let stderrIsTerminal = System.isTerminal(2)
+    errorColor = style.color && stderrIsTerminal
     Interrupts.install()
     let editor = LineEditor(
       historyPath: History.path(environment: System.environment, home: System.homeDirectory()))
@@ -38,7 +43,7 @@ public final class REPL {
       canEraseLine: !term.isEmpty && term != "dumb",
       write: { System.write($0, to: 2) })
     self.progress = progress
-    session.onProgress = { progress.report($0) }
+    if stderrIsTerminal { session.onProgress = { progress.report($0) } }
 
     System.write(style.banner(version: version), to: 1)
     if let problem = editor.historyProblem { warn(problem) }
@@ -114,7 +119,7 @@ public final class REPL {
       // pane cannot open (unknown TERM), say why and print the whole listing.
       if let problem = GraphPane.show(snapshot) {
         System.write(
-          (style.color ? "\u{1B}[1;33mnote:\u{1B}[0m " : "note: ") + problem + "\n", to: 2)
+          (errorColor ? "\u{1B}[1;33mnote:\u{1B}[0m " : "note: ") + problem + "\n", to: 2)
       } else {
         output = Array(output.prefix(1))
       }
@@ -123,7 +128,7 @@ public final class REPL {
       System.write(style.decorate(output, entry: text).joined(separator: "\n") + "\n", to: 1)
     }
     if !result.diagnostics.isEmpty {
-      System.write(result.renderedDiagnostics(color: style.color) + "\n", to: 2)
+      System.write(result.renderedDiagnostics(color: errorColor) + "\n", to: 2)
     }
     switch result.action {
     case .quit?:
@@ -141,7 +146,7 @@ public final class REPL {
   /// Prints a warning about the REPL itself (not an entry), once per message.
   private func warn(_ message: String) {
     guard warnedProblems.insert(message).inserted else { return }
-    let prefix = style.color ? "\u{1B}[1;33mwarning:\u{1B}[0m " : "warning: "
+    let prefix = errorColor ? "\u{1B}[1;33mwarning:\u{1B}[0m " : "warning: "
     System.write(prefix + message + "\n", to: 2)
   }
 }

@@ -4,7 +4,7 @@
 ///
 ///     let repl = try TerminalDriver()
 ///     try repl.waitForPrompt()
-///     let output = try repl.enter("1 + 1")      // ["2.0"]
+///     let output = try repl.enter("1 + 1")  // ["2.0"]
 ///     repl.press("C-d")
 ///     try repl.waitFor("EXITED rc=0")
 ///

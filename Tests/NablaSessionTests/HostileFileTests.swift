@@ -1,0 +1,132 @@
+import Foundation
+import NablaCore
+import NablaLanguage
+import Testing
+
+@testable import NablaSession
+
+/// Session files as they arrive from students and downloads: truncated, binary, not UTF-8,
+/// one enormous line, a hundred thousand entries. Each is a clear error or a correct load,
+/// in time linear in the file's size.
+@Suite struct HostileFileTests {
+  /// A file in a fresh temporary folder with these bytes; its path.
+  func file(_ bytes: [UInt8], name: String = "s.nabla") throws -> String {
+    let folder = NSTemporaryDirectory() + "nabla-hostile-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    let path = folder + "/" + name
+    try Data(bytes).write(to: URL(fileURLWithPath: path))
+    return path
+  }
+
+  func file(_ text: String) throws -> String { try file(Array(text.utf8)) }
+
+  func seconds(_ body: () throws -> Void) rethrows -> Double {
+    let start = ContinuousClock.now
+    try body()
+    let d = ContinuousClock.now - start
+    return Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
+  }
+
+  @Test func truncatedInsideABracketStopsWithTheEntriesBeforeItApplied() throws {
+    let path = try file("f(x) = x^2\n:grad f(2.0)\ng(x) = sum([1, 2,\n")
+    let s = Session()
+    let r = s.run(":load \(path)")
+    #expect(r.error?.message.contains(":3: stopped at this error; the 2 entries before it were applied") == true)
+    #expect(r.output.contains { $0.contains("the '[' at line 3, column 12 is never closed with ']'") })
+    #expect(s.functions["f"] != nil && s.functions["g"] == nil)
+  }
+
+  @Test func truncatedInsideACharacterIsNotUTF8() throws {
+    let bytes = Array("x = 1  # ∂".utf8).dropLast()  // ∂ is 3 bytes: cut after 2
+    let path = try file(Array(bytes))
+    let r = Session().run(":load \(path)")
+    #expect(r.error?.message == "\(path) is not UTF-8 text (invalid byte at offset 9)")
+  }
+
+  @Test func binaryFileIsRefused() throws {
+    let path = try file([0x7F, 0x45, 0x4C, 0x46, 2, 1, 1, 0, 0, 0] + Array(repeating: 0, count: 100))
+    let s = Session()
+    let r = s.run(":load \(path)")
+    #expect(r.error?.message == "\(path) looks like a binary file, not a session (it contains NUL bytes)")
+    #expect(s.history.isEmpty)
+  }
+
+  @Test func invalidUTF8IsRefusedWithItsOffset() throws {
+    let path = try file(Array("x = 1\n".utf8) + [0xC3, 0x28] + Array(" = 2\n".utf8))
+    let r = Session().run(":load \(path)")
+    #expect(r.error?.message == "\(path) is not UTF-8 text (invalid byte at offset 6)")
+  }
+
+  @Test func endlessDeviceIsRefusedAtOnce() throws {
+    var r: EntryResult?
+    let t = seconds { r = Session().run(":load /dev/zero") }
+    #expect(r?.error?.message == "/dev/zero looks like a binary file, not a session (it contains NUL bytes)")
+    #expect(t < 2)
+  }
+
+  @Test func directoryIsRefused() throws {
+    let r = Session().run(":load /tmp")
+    #expect(r.error?.message == "cannot open /tmp: it is a directory")
+  }
+
+  @Test func oneMegabyteLineLoads() throws {
+    // x = [0, 1, 2, …]: about 1 MB on one line.
+    let count = 150_000
+    let line = "x = [" + (0..<count).map(String.init).joined(separator: ", ") + "]"
+    #expect(line.utf8.count > 1_000_000)
+    let path = try file(line + "\n:grad sum(x^2)\n")
+    let s = Session()
+    var r: EntryResult?
+    let t = seconds { r = s.run(":load \(path)") }
+    #expect(r?.succeeded == true, "\(r?.text().prefix(500) ?? "")")
+    #expect(s.tensors["x"]?.count == count)
+    #expect(t < 20, "took \(t) s")
+  }
+
+  @Test func oneMegabyteLineOfGarbageIsOneShortError() throws {
+    let line = "x = " + String(repeating: "1 + ", count: 250_000) + "@"
+    let path = try file(line + "\n")
+    let s = Session()
+    var r: EntryResult?
+    let t = seconds { r = s.run(":load \(path)") }
+    #expect(r?.error != nil)
+    #expect(s.tensors["x"] == nil)
+    // The error shows a window of the line around the caret, not the megabyte.
+    let shown = r!.text()
+    #expect(shown.utf8.count < 20_000, "\(shown.utf8.count) bytes of output")
+    #expect(t < 20, "took \(t) s")
+  }
+
+  @Test func entryLongerThanTheLimitIsRefusedBeforeParsing() throws {
+    let s = try session(":set maxentry 1000")
+    let r = s.run("x = [" + String(repeating: "1, ", count: 1000) + "1]")
+    #expect(r.error?.message == "this entry is 3007 bytes long; the limit is 1000")
+    #expect(s.tensors["x"] == nil)
+  }
+
+  /// `make test` loads 10,000 entries; NABLA_FULL_MEMORY_TESTS=1 the full 100,000.
+  @Test func hundredThousandEntriesLoadInLinearTime() throws {
+    let count = MemoryTests.full ? 100_000 : 10_000
+    func text(_ n: Int) -> String {
+      (0..<n).map { "x\($0 % 100) = \($0)\n#=> \($0)" }.joined(separator: "\n") + "\n"
+    }
+    // The splitter alone: doubling the file at most about doubles the time.
+    let small = text(count / 2)
+    let large = text(count)
+    var file = SessionFile(parsing: small)
+    let tSmall = seconds { file = SessionFile(parsing: small) }
+    let tLarge = seconds { file = SessionFile(parsing: large) }
+    #expect(file.entries.count == count)
+    #expect(tLarge < 3.5 * tSmall + 0.05, "splitting \(count / 2) entries took \(tSmall) s, \(count) took \(tLarge) s")
+
+    let path = try self.file(large)
+    let s = Session()
+    var r: EntryResult?
+    let t = seconds { r = s.run(":load \(path)") }
+    #expect(r?.succeeded == true)
+    #expect(s.history.count == count)
+    #expect(s.tensors["x99"]?.scalar == Double(count - 1))
+    print("hostile files: \(count) entries loaded in \(t) s")
+    #expect(t < Double(count) / 2_000, "took \(t) s")
+  }
+}
