@@ -47,14 +47,29 @@ struct Nabla: ParsableCommand {
     help: ArgumentHelp("Run one entry and exit (repeat -e to run several in order).", valueName: "entry"))
   var entry: [String] = []
 
+  @Flag(help: "Restore the last session (after a crash or kill -9) before anything else.")
+  var recover = false
+
   @OptionGroup var script: ScriptOptions
 
   mutating func run() throws {
     let session = Session()
+    let interactive = entry.isEmpty && isatty(0) != 0 && isatty(1) != 0
+    if recover && interactive {
+      // The REPL's journal moves the crashed session's aside first, then `:recover`
+      // replays it and journals it again, so a second crash loses nothing either.
+      session.journal = Journal()
+      throw ExitCode(REPL(version: nablaVersion, session: session).run(startup: [":recover"]))
+    }
     var runner = ScriptRunner(session: session, write: writeOut, writeError: writeErr)
     runner.json = script.json
     runner.keepGoing = script.keepGoing
     runner.color = stderrWantsColor()
+    if recover {
+      let result = session.run(":recover", fileName: nil, line: 1)
+      runner.report(result, line: 1)
+      if !result.succeeded { throw ExitCode(1) }
+    }
     if !entry.isEmpty {
       var ok = true
       for text in entry {
@@ -65,7 +80,7 @@ struct Nabla: ParsableCommand {
       }
       throw ExitCode(ok ? 0 : 1)
     }
-    if isatty(0) != 0 && isatty(1) != 0 {
+    if interactive {
       throw ExitCode(REPL(version: nablaVersion, session: session).run())
     }
     // Script mode: read everything from the pipe, then run it like a file.

@@ -245,6 +245,35 @@ struct REPLTerminalTests {
     try second.waitFor("EXITED rc=0")
   }
 
+  /// kill -9 in the middle of a session, then `nabla --recover`: every entry that had run
+  /// comes back, and the recovered session is journaled again.
+  @Test func nablaRecoverRestoresASessionKilledWithSigkill() throws {
+    let stateHome = try TerminalDriver.makeTemporaryDirectory()
+    defer { try? FileManager.default.removeItem(atPath: stateHome) }
+    do {
+      let first = try TerminalDriver(stateHome: stateHome)
+      try first.enter("w = [1, 2, 3]")
+      try first.enter("f(t) = sum(t^2)")
+      #expect(try first.enter("f(w)") == ["14.0"])
+      try first.killNabla()
+      try first.waitFor("EXITED rc=137")
+    }
+    // Starting and quitting a REPL without an entry keeps the killed session recoverable.
+    do {
+      let idle = try TerminalDriver(stateHome: stateHome)
+      try idle.waitForPrompt()
+      idle.press("C-d")
+      try idle.waitFor("EXITED rc=0")
+    }
+    let second = try TerminalDriver(stateHome: stateHome, arguments: ["--recover"])
+    try second.waitFor("recovered 3 entries from the previous session")
+    #expect(try second.enter(":grad f(w)").contains("∂f/∂t (3,) = [2., 4., 6.]"))
+    second.press("C-d")
+    try second.waitFor("EXITED rc=0")
+    let journal = try String(contentsOfFile: stateHome + "/nabla/journal.nabla", encoding: .utf8)
+    #expect(journal.contains("f(t) = sum(t^2)"))
+  }
+
   @Test func wideTensorsWrapToTheTerminalWidth() throws {
     let repl = try TerminalDriver(width: 60)
     let narrow = try repl.enter("arange(40)")

@@ -30,10 +30,11 @@ extension Session {
     try replay(SessionFile(parsing: text), fileName: path.value, at: path.range, into: &result)
   }
 
-  /// `:recover`: replays the previous session's journal.
+  /// `:recover`: replays the previous session's journal. A session that keeps a journal of
+  /// its own (the REPL's) moved the previous one aside when it started.
   func recover(into result: inout EntryResult) throws {
     result.recordsInHistory = false
-    let path = Journal.lastPath()
+    let path = journal == nil ? Journal.recoverablePath() : Journal.lastPath()
     guard let text = try? FileIO.readText(path) else {
       throw Diagnostic.error("there is no previous session to recover (no journal at \(path))", at: .unknown)
     }

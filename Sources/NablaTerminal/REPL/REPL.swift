@@ -24,8 +24,9 @@ public final class REPL {
     self.session = session
   }
 
-  /// Runs until `:quit` or Ctrl-D; returns the exit status.
-  public func run() -> Int32 {
+  /// Runs until `:quit` or Ctrl-D; returns the exit status. `startup` entries (such as
+  /// `:recover` for `nabla --recover`) run first, after the banner, as if typed.
+  public func run(startup: [String] = []) -> Int32 {
     let unicode = System.adoptLocale()
     style = Style(
       color: Style.wantsColor(
@@ -54,6 +55,7 @@ public final class REPL {
         warn("no crash journal: cannot write to \(FileIO.stateDirectory())")
       }
     }
+    for text in startup where execute(text) { return 0 }
 
     while true {
       editor.updateNames(

@@ -37,7 +37,7 @@ final class TerminalDriver {
   /// ends, the shell prints `EXITED rc=N` and the terminal's `icanon`/`echo` modes.
   init(
     stateHome: String? = nil, width: Int = 100, height: Int = 40, directory: String? = nil,
-    environment: [String: String] = [:], prompt: String = "∇>"
+    environment: [String: String] = [:], prompt: String = "∇>", arguments: [String] = []
   ) throws {
     tmux = try TerminalDriver.findTmux()
     let binary = try TerminalDriver.nablaBinary()
@@ -49,7 +49,7 @@ final class TerminalDriver {
     env.merge(environment) { $1 }
     // The terminal modes after exit show whether nabla restored the terminal.
     let command =
-      "\(binary); echo \"EXITED rc=$?\"; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo; sleep 600"
+      "\(([binary] + arguments).joined(separator: " ")); echo \"EXITED rc=$?\"; stty -a | tr ' ;' '\\n\\n' | grep -x -e icanon -e -icanon -e echo -e -echo | tr '\\n' ' '; echo; sleep 600"
     var arguments = ["new-session", "-d", "-s", "t", "-x", "\(width)", "-y", "\(height)"]
     if let directory { arguments += ["-c", directory] }
     for (key, value) in env.sorted(by: { $0.key < $1.key }) {
@@ -161,6 +161,18 @@ final class TerminalDriver {
       throw TerminalError(description: "'\(text)' is not on the screen:\n\(screen())")
     }
     return Array(lines[(echo + 1)..<(lines.count - 1)])
+  }
+
+  /// Kills `nabla` with SIGKILL, as a crash would: no handler, no clean-up.
+  func killNabla() throws {
+    // The pane runs a shell, and nabla is the shell's child.
+    let shell = try run(["list-panes", "-t", "t", "-F", "#{pane_pid}"])
+      .trimmingCharacters(in: .whitespacesAndNewlines)
+    let children = try String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)
+    guard let pid = children.split(separator: " ").first.flatMap({ Int32($0) }) else {
+      throw TerminalError(description: "nabla is not running under the pane's shell \(shell)")
+    }
+    kill(pid, SIGKILL)
   }
 
   // MARK: Set-up
