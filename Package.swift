@@ -38,7 +38,8 @@ let package = Package(
     .testTarget(name: "NablaLanguageTests", dependencies: ["NablaLanguage", "NablaCore"]),
     .testTarget(
       name: "NablaSessionTests", dependencies: ["NablaSession", "NablaLanguage", "NablaCore"]),
-    .testTarget(name: "NablaTerminalTests", dependencies: ["NablaTerminal", "NablaSession"]),
+    .testTarget(
+      name: "NablaTerminalTests", dependencies: ["NablaTerminal", "NablaSession"], exclude: ["GraphGoldens"]),
     // Runs the built `nabla` binary: golden transcripts, exit codes, JSON output.
     .testTarget(name: "NablaCLITests", dependencies: ["nabla"], exclude: ["Transcripts"]),
   ]

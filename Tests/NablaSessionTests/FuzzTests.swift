@@ -46,7 +46,7 @@ import Testing
         input = mutator.mutate(a, other: b)
       }
       // A crash ends the process: the input that caused it is left in this file.
-      if let path = lastInputPath { FileManager.default.createFile(atPath: path, contents: Data(input)) }
+      if let path = lastInputPath { _ = FileManager.default.createFile(atPath: path, contents: Data(input)) }
       do {
         try FuzzHarness.run(input)
       } catch {

@@ -60,7 +60,7 @@ import Testing
     // Files, not pipes: a tmux server started meanwhile by another test could inherit a
     // pipe's write end and keep it open, so reading to its end would never finish.
     let errorPath = directory + "/stderr"
-    FileManager.default.createFile(atPath: errorPath, contents: nil)
+    _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
     process.standardError = FileHandle(forWritingAtPath: errorPath)
     process.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
     try process.run()
@@ -90,7 +90,7 @@ import Testing
   @Test(arguments: [
     (0.3719, "0.372"), (-5.566, "-5.57"), (1.234e-5, "1.23e-5"), (1e6, "1e6"), (0, "0"),
     (9.996, "10"), (999.6, "1e3"), (123.4, "123"), (0.001, "0.001"), (Double.nan, "nan"), (-Double.infinity, "-inf"),
-    (1e-310, "1e-310"), (-2.5e-320, "-2.5e-320"), (1.7e308, "1.7e308"),
+    (Double("1e-310")!, "1e-310"), (Double("-2.5e-320")!, "-2.5e-320"), (1.7e308, "1.7e308"),
   ])
   func compactNumbers(_ x: Double, _ text: String) {
     #expect(formatCompact(x) == text)

@@ -124,26 +124,34 @@ extension Session {
       }
       let verdict =
         passed ? "✓" : near.isEmpty || check.nanCount > 0 ? "✗ FAILED" : "✗ not differentiable here"
-      var line = target.derivativeLabel(parameter)
+      // One line per method, then the pairwise errors: a three-way comparison reads down.
+      let label = target.derivativeLabel(parameter)
+      let estimate = "(numerical error ≈ \(formatError(check.numericalErrorEstimate)))"
       if analytic.rank == 0 {
-        line +=
-          ": autodiff \(formatScalar(check.worstAnalytic))  numerical \(formatScalar(check.worstNumerical))"
-        line += "  symbolic \(comparison.map { formatScalar($0.worstSymbolic) } ?? "n/a")"
-        line += "  |auto−num| \(formatError(absError))  rel \(formatError(relError))"
+        let indent = String(repeating: " ", count: label.count + 2)
+        result.print(label + "  autodiff   \(formatScalar(check.worstAnalytic))")
+        result.print(indent + "numerical  \(formatScalar(check.worstNumerical))  (estimated error \(formatError(check.numericalErrorEstimate)))")
+        result.print(indent + "symbolic   \(comparison.map { formatScalar($0.worstSymbolic) } ?? "n/a")")
+        var line = indent + "|auto−num| \(formatError(absError))  rel \(formatError(relError))"
         if let c = comparison {
-          line +=
-            "  |auto−sym| \(formatError(c.maxAbsoluteError))  |num−sym| \(formatError(c.maxNumericalError))"
+          line += "  |auto−sym| \(formatError(c.maxAbsoluteError))  |num−sym| \(formatError(c.maxNumericalError))"
         }
+        result.print(line + "  " + verdict)
       } else {
-        line += " \(formatShape(analytic.shape)): max |auto−num| \(formatError(absError))"
-        line += " at \(check.worstIndex)  max rel \(formatError(relError))"
+        let head = label + " \(formatShape(analytic.shape))"
+        let first =
+          head + "  max |auto−num| \(formatError(absError)) at \(check.worstIndex)"
+          + "  max rel \(formatError(relError))  " + estimate
         if let c = comparison {
-          line +=
-            "  max |auto−sym| \(formatError(c.maxAbsoluteError))  max |num−sym| \(formatError(c.maxNumericalError))"
+          result.print(first)
+          result.print(
+            String(repeating: " ", count: head.count + 2)
+              + "max |auto−sym| \(formatError(c.maxAbsoluteError))  max |num−sym| \(formatError(c.maxNumericalError))  "
+              + verdict)
+        } else {
+          result.print(first + "  " + verdict)
         }
       }
-      line += "  (numerical error ≈ \(formatError(check.numericalErrorEstimate)))  \(verdict)"
-      result.print(line)
       if symbolicShapeWrong, let g = reading.gradients?[i] {
         result.print(
           "  the symbolic gradient has shape \(formatShape(g.shape)), not \(formatShape(analytic.shape))"
@@ -395,8 +403,8 @@ extension Session {
       ? "  max |auto−sym| \(formatError(maxSymbolic))  max |num−sym| \(formatError(maxNumericalSymbolic))"
       : ""
     result.print(
-      "\(passed)/\(trials) \(status)  max |auto−num| \(formatError(maxAbs))  max rel \(formatError(maxRel))\(symbolicErrors)  (tol \(formatError(atol)), rtol \(formatError(rtol)); \(formatDuration(elapsed)))"
-    )
+      "\(passed)/\(trials) \(status)  (tol \(formatError(atol)), rtol \(formatError(rtol)); \(formatDuration(elapsed)))")
+    result.print("max |auto−num| \(formatError(maxAbs))  max rel \(formatError(maxRel))\(symbolicErrors)")
     if let why = symbolicError {
       result.print("symbolic: not available (\(why))")
     }

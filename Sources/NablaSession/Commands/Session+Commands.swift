@@ -185,3 +185,22 @@ func inlineDescription(_ t: Tensor, maxWidth: Int) -> String {
 func pad(_ s: String, _ width: Int) -> String {
   s.count >= width ? s : s + String(repeating: " ", count: width - s.count)
 }
+
+/// Words joined by spaces into lines of at most `width` characters: the first line starts
+/// with `first`, the others with `indent`. A word longer than a line gets a line of its own.
+func wrapWords(_ words: [String], first: String, indent: String, width: Int) -> [String] {
+  var lines: [String] = []
+  var line = first
+  var lineHasWord = false
+  for word in words {
+    if lineHasWord && line.count + 1 + word.count > width {
+      lines.append(line)
+      line = indent
+      lineHasWord = false
+    }
+    line += (lineHasWord ? " " : "") + word
+    lineHasWord = true
+  }
+  lines.append(line)
+  return lines
+}

@@ -178,7 +178,9 @@ extension Session {
       result.print("builtins:")
       for category in Builtin.Category.allCases {
         let names = Builtin.all.values.filter { $0.category == category }.map(\.name).sorted()
-        result.print("  \(category.rawValue): " + names.joined(separator: " "))
+        for line in wrapWords(names, first: "  \(category.rawValue): ", indent: "    ", width: helpWidth) {
+          result.print(line)
+        }
       }
       result.print("constants: pi e inf nan true false")
       result.print(
@@ -247,6 +249,10 @@ extension Session {
       for line in scratch.run(example).output { result.print("  " + line) }
     }
   }
+
+  /// The width help text wraps to: the tensors' line width, which the REPL sets to the
+  /// terminal's.
+  private var helpWidth: Int { max(settings.format.lineWidth, 60) }
 
   /// Every setting with its current value and what it does.
   private func settingsHelp(into result: inout EntryResult) {

@@ -87,11 +87,11 @@ extension Session {
     result.isVolatile = true
     result.print("forward             " + forward.text)
     result.print("forward + backward  " + backwardTiming.text)
-    result.print("numerical gradient  " + numeric.text + ", 2n = \(2 * n) evaluations")
+    result.print("numerical gradient  " + numeric.text)
     func times(_ r: Double) -> String { r >= 10 ? String(Int(r.rounded())) : String(format: "%.1f", r) }
     let speed = ratio >= 1 ? "\(times(ratio))× faster" : "\(times(1 / ratio))× slower"
     result.print(
-      "backprop is \(speed) than central differences: 1 forward + 1 backward pass against \(2 * n) evaluations of \(target.displayName)")
+      "backprop is \(speed) than central differences (2n = \(2 * n) evaluations of \(target.displayName))")
     result.fields += [
       ("forward_s", .number(forward.mean)), ("backward_s", .number(backwardTiming.mean)),
       ("numerical_s", .number(numeric.mean)), ("speedup", .number(ratio)), ("evaluations", .integer(2 * n)),
