@@ -275,7 +275,8 @@ enum Spawn {
     }
     var status: Int32 = 0
     while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-    let output = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+    // (String(contentsOfFile:) leaks its read buffer under AddressSanitizer.)
+    let output = FileManager.default.contents(atPath: outputPath).map { String(decoding: $0, as: UTF8.self) } ?? ""
     // WIFEXITED / WEXITSTATUS, which Swift does not import.
     let exitStatus = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     return (exitStatus, output)
