@@ -104,10 +104,9 @@ import Testing
     #expect(s.tensors["x"] == nil)
   }
 
-  /// `make test` loads 10,000 entries; NABLA_FULL_MEMORY_TESTS=1 the full 100,000. The
-  /// times are printed, not asserted (speed is measured in benchmarks).
+  /// The times are printed, not asserted (speed is measured in benchmarks).
   @Test func hundredThousandEntriesLoad() throws {
-    let count = MemoryTests.full ? 100_000 : 10_000
+    let count = 100_000
     func text(_ n: Int) -> String {
       (0..<n).map { "x\($0 % 100) = \($0)\n#=> \($0)" }.joined(separator: "\n") + "\n"
     }
