@@ -22,10 +22,26 @@ public final class Session {
   public let cancellation = Cancellation()
   /// Called now and then by long commands (`:check … trials`, `:time`).
   public var onProgress: ((Progress) -> Void)?
+  /// When set, `:load` and `:recover` hand it each replayed entry's echo and output as soon
+  /// as the entry has run (the REPL prints them), instead of collecting them in the result.
+  public var onOutput: (([String]) -> Void)?
   /// Where successful entries are appended as they run (the REPL sets it).
   public var journal: Journal?
   /// How many `:load`s are running inside each other.
   var loadDepth = 0
+  /// Whether `:save` and `:dot` write their files. Only entries a person types (or a script
+  /// they run) write files: replaying a file never does, and verifying one only checks.
+  public var fileWrites = FileWrites.write
+
+  /// See `fileWrites`.
+  public enum FileWrites: Sendable {
+    /// Write files (entries typed, or a script run with `nabla run`).
+    case write
+    /// Do everything but write, and print what would have been written (`--verify`).
+    case dryRun
+    /// Do not run the entry; say so (entries replayed by `:load` and `:recover`).
+    case skip
+  }
 
   public init() {}
 
@@ -34,7 +50,8 @@ public final class Session {
   public func run(_ text: String, fileName: String? = nil, line: Int = 1) -> EntryResult {
     let source = SourceText(text, fileName: fileName, firstLine: line)
     var result = EntryResult(source: source)
-    cancellation.reset()
+    // A Ctrl-C between the entries of a `:load` must reach the load, not be cleared.
+    if loadDepth == 0 { cancellation.reset() }
     reportEnvironmentLimits(into: &result)
     let limits = settings.limits
     do {
@@ -64,6 +81,8 @@ public final class Session {
   /// A fresh evaluator over the session's names.
   func makeEvaluator(labels: Bool = false) -> Evaluator {
     var evaluator = Evaluator(tensors: tensors, functions: functions)
+    let cancellation = cancellation
+    evaluator.shouldStop = { cancellation.isCancelled }
     evaluator.labelsNodes = labels
     return evaluator
   }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import NablaCore
 import NablaLanguage
 import Testing
@@ -12,6 +13,22 @@ import Testing
   func evaluate(_ text: String, tensors: [String: Tensor] = [:]) throws -> Tensor {
     var evaluator = Evaluator(tensors: tensors, functions: [:])
     return try evaluator.evaluate(try Parser.parseExpression(text)).value
+  }
+
+  /// `shouldStop` (Ctrl-C) is asked before every operation; after it says yes, nothing more
+  /// runs.
+  @Test func evaluationStopsWhenAsked() throws {
+    let asked = Mutex(0)
+    var evaluator = Evaluator(tensors: [:], functions: [:])
+    evaluator.shouldStop = { asked.withLock { $0 += 1; return $0 > 3 } }
+    let expr = try Parser.parseExpression("sin(1) + cos(2) * exp(3) - 4")
+    do {
+      _ = try evaluator.evaluate(expr)
+      Issue.record("evaluated")
+    } catch {
+      #expect(error.message == Diagnostic.interrupted.message)
+    }
+    #expect(asked.withLock { $0 } == 4)
   }
 
   @Test(

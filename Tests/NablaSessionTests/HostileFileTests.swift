@@ -64,6 +64,43 @@ import Testing
     print("hostile files: /dev/zero refused in \(t) s")
   }
 
+  /// A downloaded session cannot write files: `:save` and `:dot` entries in it are skipped
+  /// when it is loaded, and only pretend when it is verified.
+  @Test func loadingOrVerifyingAFileWritesNoFile() throws {
+    let folder = NSTemporaryDirectory() + "nabla-writes-\(UUID().uuidString)"
+    let saved = folder + "/overwritten.nabla"
+    let dot = folder + "/graph.dot"
+    let path = try file("x = 2\n:save! \(saved)\n:dot x * 3 > \(dot)\nx + 1\n")
+    let s = Session()
+    let r = s.run(":load \(path)")
+    #expect(r.succeeded, "\(r.text())")
+    #expect(r.output.contains("not written: \(saved) (an entry loaded from a file never writes files; type it to run it)"))
+    #expect(r.output.contains("3.0"))
+    #expect(!FileManager.default.fileExists(atPath: saved) && !FileManager.default.fileExists(atPath: dot))
+    let (outputs, _) = Verifier().verify(SessionFile(parsing: try String(contentsOfFile: path, encoding: .utf8)), fileName: path)
+    #expect(outputs[2].first?.hasPrefix("wrote graph of x * 3") == true, "\(outputs)")
+    #expect(!FileManager.default.fileExists(atPath: saved) && !FileManager.default.fileExists(atPath: dot))
+    // Typed, the same entry writes.
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    #expect(s.run(":dot x * 3 > \(dot)").succeeded)
+    #expect(FileManager.default.fileExists(atPath: dot))
+  }
+
+  /// Ctrl-C during a `:load` stops it before the next entry, saying how far it got.
+  @Test func ctrlCStopsALoadBetweenEntries() throws {
+    let path = try file((1...50).map { "v\($0) = \($0)" }.joined(separator: "\n") + "\n")
+    let s = Session()
+    var shown: [String] = []
+    s.onOutput = { lines in
+      shown += lines
+      if lines == ["∇> v3 = 3"] { s.cancellation.cancel() }
+    }
+    let r = s.run(":load \(path)")
+    #expect(r.error?.message == "\(path):4: interrupted; the 3 entries before it were applied")
+    #expect(shown == ["∇> v1 = 1", "∇> v2 = 2", "∇> v3 = 3"])
+    #expect(s.tensors["v3"] != nil && s.tensors["v4"] == nil)
+  }
+
   @Test func directoryIsRefused() throws {
     let r = Session().run(":load /tmp")
     #expect(r.error?.message == "cannot open /tmp: it is a directory")

@@ -161,6 +161,20 @@ struct REPLTerminalTests {
     #expect(vars.contains { $0.hasPrefix("x ") && $0.hasSuffix("[1., 2., 3.]") })
   }
 
+  /// A plain expression has no progress bar, but Ctrl-C stops it all the same (between
+  /// two operations) and the assignment does not happen.
+  @Test func ctrlCInterruptsALongExpression() throws {
+    let repl = try TerminalDriver()
+    try repl.waitForPrompt()
+    repl.type("y = sum(sin(exp(cos(arange(20000000)))) + tanh(sin(arange(20000000))))")
+    repl.press("Enter")
+    usleep(700_000)
+    repl.press("C-c")
+    try repl.waitFor("error: interrupted")
+    try repl.waitForPrompt(count: 2)
+    #expect(try repl.enter("y").contains { $0.contains("unknown name 'y'") })
+  }
+
   @Test func ctrlDExitsWithStatusZeroAndRestoresTheTerminal() throws {
     let repl = try TerminalDriver()
     try repl.enter("1 + 1")

@@ -16,16 +16,18 @@ public func valueWithGradient<E: Error>(
 }
 
 /// The Jacobian of `f` at `x`: shape `f(x).shape + x.shape`, one backward pass per output
-/// element.
+/// element. `row` is called before each pass with the row's index and the number of rows;
+/// it may throw to stop (a progress report, Ctrl-C).
 /// - Complexity: O(outputs) backward passes.
 public func jacobian<E: Error>(
-  at x: Tensor, of f: (Variable) throws(E) -> Variable
+  at x: Tensor, row: ((Int, Int) throws -> Void)? = nil, of f: (Variable) throws(E) -> Variable
 ) throws -> Tensor {
   let leaf = Variable.leaf(x)
   let y = try f(leaf)
   var rows: [Double] = []
   rows.reserveCapacity(y.value.count * x.count)
   for i in 0..<y.value.count {
+    try row?(i, y.value.count)
     var seed = [Double](repeating: 0, count: y.value.count)
     seed[i] = 1
     let grads = try backward(from: y, seed: Tensor(uncheckedShape: y.shape, scalars: seed))
@@ -35,10 +37,11 @@ public func jacobian<E: Error>(
 }
 
 /// The Hessian of a scalar `f` at `x` (shape `x.shape + x.shape`): the gradient is
-/// recorded, then differentiated once per element.
+/// recorded, then differentiated once per element. `row` is called before each row as in
+/// `jacobian(at:row:of:)`.
 /// - Complexity: O(count of x) backward passes over the recorded gradient graph.
 public func hessian<E: Error>(
-  at x: Tensor, of f: (Variable) throws(E) -> Variable
+  at x: Tensor, row: ((Int, Int) throws -> Void)? = nil, of f: (Variable) throws(E) -> Variable
 ) throws -> Tensor {
   let leaf = Variable.leaf(x)
   let y = try f(leaf)
@@ -46,6 +49,7 @@ public func hessian<E: Error>(
   var rows: [Double] = []
   rows.reserveCapacity(x.count * x.count)
   for i in 0..<x.count {
+    try row?(i, x.count)
     var seed = [Double](repeating: 0, count: x.count)
     seed[i] = 1
     if g.requiresGradient {

@@ -78,6 +78,7 @@ extension Evaluator {
   mutating func finishBuiltin(
     _ plan: CallPlan, _ values: [Evaluated], _ expr: Expr
   ) throws(Diagnostic) -> Evaluated {
+    try checkStop()
     let builtin = plan.builtin!
     let slots = plan.slots
     var bound: [String: BoundArguments.Value] = [:]

@@ -38,6 +38,9 @@ public struct Evaluator {
   /// a debug build (far less in release), so the default needs at most about 2 MB (the main
   /// thread has 8 MB; a thread that evaluates should have at least 4 MB).
   public var maximumDepth = 600
+  /// Asked before each operation runs; when it answers true, evaluation stops with
+  /// `Diagnostic.interrupted` (the REPL's Ctrl-C).
+  public var shouldStop: (@Sendable () -> Bool)?
   /// Warnings (NaN or Inf produced by an op), one per op and place, in order.
   public internal(set) var warnings: [Diagnostic] = []
   /// The user-function calls evaluated while `labelsNodes` is on, innermost first: the
@@ -118,6 +121,11 @@ public struct Evaluator {
     } catch {
       throw Diagnostic.error("\(error)", at: .unknown)
     }
+  }
+
+  /// Throws `Diagnostic.interrupted` if `shouldStop` says so: called before each operation.
+  func checkStop() throws(Diagnostic) {
+    if let shouldStop, shouldStop() { throw Diagnostic.interrupted }
   }
 
   /// A value with whether it holds NaN or Inf, so warnings name the op that produced them.
@@ -276,6 +284,7 @@ public struct Evaluator {
   /// A unary operator, a tensor literal or an index, from its evaluated children.
   @inline(never)
   mutating func combine(_ expr: Expr, _ children: [Evaluated]) throws(Diagnostic) -> Evaluated {
+    try checkStop()
     switch expr.kind {
     case .unary(let op, _):
       let x = children[0]
@@ -332,6 +341,7 @@ public struct Evaluator {
   mutating func applyBinary(_ expr: Expr, _ a: Evaluated, _ b: Evaluated) throws(Diagnostic)
     -> Evaluated
   {
+    try checkStop()
     guard case .binary(let op, _, _) = expr.kind else {
       preconditionFailure("not an operator: \(expr)")
     }

@@ -48,6 +48,10 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
     Diagnostic(.error, message, at: range, help: help)
   }
 
+  /// The error of work stopped by Ctrl-C.
+  public static let interrupted = Diagnostic.error(
+    "interrupted; the session is as it was before this entry", at: .unknown)
+
   /// `error: message`, without location or source line.
   public var description: String { "\(severity.rawValue): \(message)" }
 }

@@ -148,6 +148,7 @@ extension Session {
   /// `:dot f(args) > FILE`: writes DOT for `.dot`/`.gv`; renders `.svg`, `.png` or `.pdf`
   /// with Graphviz's `dot` when it is installed.
   func dot(_ expr: Expr, path: Located<String>, into result: inout EntryResult) throws {
+    if try skipsWriting(path, into: &result) { return }
     let file = path.value
     let ext = file.split(separator: ".").count > 1 ? String(file.split(separator: ".").last!).lowercased() : ""
     let renders = ["svg", "png", "pdf"]
@@ -161,11 +162,15 @@ extension Session {
     let what = "graph of \(snapshot.title) (\(snapshot.nodes.count) node\(snapshot.nodes.count == 1 ? "" : "s"))"
     if !renders.contains(ext) {
       do {
-        try FileIO.writeAtomically(text, to: file, overwrite: true)
+        if fileWrites == .write { try FileIO.writeAtomically(text, to: file, overwrite: true) }
       } catch {
         throw Diagnostic.error(error.description, at: path.range)
       }
       result.print("wrote \(what) to \(file)")
+      return
+    }
+    if fileWrites == .dryRun {
+      result.print("rendered \(what) to \(file)")
       return
     }
     guard let dot = Graphviz.findDot() else {

@@ -4,13 +4,14 @@ extension Session {
   /// `:save FILE` / `:save! FILE`: the successful entries with their outputs, atomically.
   func save(_ path: Located<String>, overwrite: Bool, into result: inout EntryResult) throws {
     result.recordsInHistory = false
+    if try skipsWriting(path, into: &result) { return }
     var text = "# Nabla session, saved by :save; replay with :load or verify with nabla run --verify\n"
     for entry in history {
       text += entry.text + "\n"
       for line in entry.output { text += (line.isEmpty ? "#=>" : SessionFile.outputPrefix + line) + "\n" }
     }
     do {
-      try FileIO.writeAtomically(text, to: path.value, overwrite: overwrite)
+      if fileWrites == .write { try FileIO.writeAtomically(text, to: path.value, overwrite: overwrite) }
     } catch {
       throw Diagnostic.error(error.description, at: path.range)
     }
@@ -50,24 +51,48 @@ extension Session {
       throw Diagnostic.error("files load each other more than 8 deep; stopping", at: range)
     }
     loadDepth += 1
-    defer { loadDepth -= 1 }
+    let writes = fileWrites
+    if fileWrites == .write { fileWrites = .skip }
+    defer {
+      loadDepth -= 1
+      fileWrites = writes
+    }
     for (i, entry) in file.entries.enumerated() {
+      if cancellation.isCancelled {
+        throw Diagnostic.error(
+          "\(fileName):\(entry.line): interrupted; the \(i) entr\(i == 1 ? "y" : "ies") before it \(i == 1 ? "was" : "were") applied",
+          at: range)
+      }
       let lines = entry.text.split(separator: "\n", omittingEmptySubsequences: false)
-      for (k, line) in lines.enumerated() { result.print((k == 0 ? "∇> " : ".. ") + Session.echoed(line)) }
+      emit(lines.enumerated().map { k, line in (k == 0 ? "∇> " : ".. ") + Session.echoed(line) }, into: &result)
       let nested = run(entry.text, fileName: fileName, line: entry.line)
-      result.output += nested.output
+      var shown = nested.output
+      if !nested.diagnostics.isEmpty { shown.append(nested.renderedDiagnostics()) }
+      emit(shown, into: &result)
       if !nested.succeeded {
-        result.print(nested.renderedDiagnostics())
         throw Diagnostic.error(
           "\(fileName):\(entry.line): stopped at this error; the \(i) entr\(i == 1 ? "y" : "ies") before it \(i == 1 ? "was" : "were") applied",
           at: range)
       }
-      if !nested.diagnostics.isEmpty { result.print(nested.renderedDiagnostics()) }
     }
   }
 }
 
 extension Session {
+  /// Whether an entry that writes `path` is skipped because it is being replayed from a
+  /// file (which must never write files behind the user's back); says so when it is.
+  func skipsWriting(_ path: Located<String>, into result: inout EntryResult) throws -> Bool {
+    guard fileWrites == .skip else { return false }
+    result.print("not written: \(path.value) (an entry loaded from a file never writes files; type it to run it)")
+    return true
+  }
+
+  /// Shows replayed lines now if someone is listening (the REPL), else adds them to `result`.
+  private func emit(_ lines: [String], into result: inout EntryResult) {
+    guard !lines.isEmpty else { return }
+    if let onOutput { onOutput(lines) } else { result.output += lines }
+  }
+
   /// A replayed line as echoed: a line of a megabyte shows its start and how much is left.
   static func echoed(_ line: Substring) -> String {
     guard line.utf8.count > 1000 else { return String(line) }

@@ -77,7 +77,7 @@ extension Session {
     for i in target.parameters.indices {
       if cancellation.isCancelled { throw Cancelled() }
       matrices.append(
-        try NablaCore.jacobian(at: target.arguments[i]) {
+        try NablaCore.jacobian(at: target.arguments[i], row: stopOnCancel) {
           (x: Variable) throws(Diagnostic) -> Variable in
           var inputs = target.arguments.map { Variable($0) }
           inputs[i] = x
@@ -122,7 +122,7 @@ extension Session {
     for i in target.parameters.indices {
       if cancellation.isCancelled { throw Cancelled() }
       matrices.append(
-        try NablaCore.hessian(at: target.arguments[i]) {
+        try NablaCore.hessian(at: target.arguments[i], row: stopOnCancel) {
           (x: Variable) throws(Diagnostic) -> Variable in
           var inputs = target.arguments.map { Variable($0) }
           inputs[i] = x
@@ -143,5 +143,10 @@ extension Session {
             ($0, .tensor(shape: $1.shape, scalars: $1.scalars))
           })
       ))
+  }
+
+  /// Stops a row-by-row computation when Ctrl-C was pressed.
+  private func stopOnCancel(_: Int, _: Int) throws {
+    if cancellation.isCancelled { throw Cancelled() }
   }
 }

@@ -21,6 +21,8 @@ public struct Verifier {
   /// `--update`) and the entries whose output changed.
   public func verify(_ file: SessionFile, fileName: String) -> (outputs: [[String]], changes: [Change]) {
     let session = Session()
+    // Verifying only checks: `:save` and `:dot` print what they would write.
+    session.fileWrites = .dryRun
     var outputs: [[String]] = []
     var changes: [Change] = []
     for entry in file.entries {

@@ -45,6 +45,11 @@ public final class REPL {
       write: { System.write($0, to: 2) })
     self.progress = progress
     if stderrIsTerminal { session.onProgress = { progress.report($0) } }
+    // `:load` shows each entry as it runs, not all of them at the end.
+    session.onOutput = { lines in
+      progress.finish()
+      System.write(lines.joined(separator: "\n") + "\n", to: 1)
+    }
 
     System.write(style.banner(version: version), to: 1)
     if let problem = editor.historyProblem { warn(problem) }
