@@ -5,7 +5,7 @@ PACKAGES := libedit-dev libncurses-dev libopenblas-dev tmux pkg-config
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 SWIFT ?= swift
 
-.PHONY: run test deps build release bench clean verify-sessions
+.PHONY: run test deps build release bench clean verify-sessions fuzz
 
 deps:
 	@missing=""; for p in $(PACKAGES); do \
@@ -34,6 +34,11 @@ test: deps
 # Every session file must reproduce its recorded outputs.
 verify-sessions:
 	$$($(SWIFT) build --show-bin-path)/nabla run --verify sessions/*.nabla
+
+# Fuzz the whole entry pipeline with libFuzzer and AddressSanitizer for FUZZ_SECONDS
+# (default 60); findings land in .build-fuzz/artifacts (scripts/fuzz explains the rest).
+fuzz: deps
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-60} scripts/fuzz
 
 bench: deps
 	$(SWIFT) run -c release NablaBenchmarks
