@@ -163,4 +163,42 @@ private func temporaryDirectory() -> String {
     #expect(restored.tensors["x"]?.scalars == [5])
     #expect(restored.functions["f"] != nil)
   }
+
+  /// Two REPLs at once: the second journals to a file of its own, a crash of either is
+  /// recoverable, and a normal end is marked so it is not reported as a crash.
+  @Test func twoSessionsAtOnceKeepSeparateJournals() throws {
+    let dir = temporaryDirectory()
+    let first = Session()
+    first.journal = Journal(directory: dir)
+    let second = Session()
+    second.journal = Journal(directory: dir)
+    #expect(first.journal?.path == dir + "/journal.nabla")
+    #expect(second.journal?.path == dir + "/journal.\(getpid()).nabla")
+    first.run("a = 1")
+    second.run("b = 2")
+    first.run("c = 3")
+    // Both are running: neither is offered for recovery.
+    #expect(Journal.recoverablePath(in: dir, excluding: second.journal?.path) == nil)
+    // The first crashes (its journal is closed without an end).
+    first.journal = nil
+    #expect(Journal.recoverablePath(in: dir, excluding: second.journal?.path) == dir + "/journal.nabla")
+    let crashed = Journal.crashed(in: dir, excluding: second.journal?.path).map { $0.entries }
+    #expect(crashed == [2])
+    // The second ends normally: its own file goes, and nothing more is recoverable from it.
+    let secondPath = second.journal!.path
+    second.journal?.end()
+    second.journal = nil
+    #expect(!FileManager.default.fileExists(atPath: secondPath))
+    // A third session recovers the crashed one, which is then no longer reported.
+    let third = Session()
+    third.journal = Journal(directory: dir)
+    #expect(third.journal?.path == dir + "/journal.nabla")
+    let reported = Journal.crashed(in: dir, excluding: third.journal?.path).map { $0.path }
+    #expect(reported == [Journal.lastPath(in: dir)])
+    let r = third.run(":recover")
+    #expect(r.succeeded, "\(r.text())")
+    #expect(third.tensors["a"] != nil && third.tensors["c"] != nil && third.tensors["b"] == nil)
+    let remaining = Journal.crashed(in: dir, excluding: third.journal?.path)
+    #expect(remaining.isEmpty)
+  }
 }

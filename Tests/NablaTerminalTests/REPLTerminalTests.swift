@@ -275,6 +275,7 @@ struct REPLTerminalTests {
     // Starting and quitting a REPL without an entry keeps the killed session recoverable.
     do {
       let idle = try TerminalDriver(stateHome: stateHome)
+      try idle.waitFor("note: the last session ended without :quit or Ctrl-D (3 entries); :recover restores it")
       try idle.waitForPrompt()
       idle.press("C-d")
       try idle.waitFor("EXITED rc=0")

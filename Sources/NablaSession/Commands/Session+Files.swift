@@ -31,16 +31,20 @@ extension Session {
     try replay(SessionFile(parsing: text), fileName: path.value, at: path.range, into: &result)
   }
 
-  /// `:recover`: replays the previous session's journal. A session that keeps a journal of
-  /// its own (the REPL's) moved the previous one aside when it started.
+  /// `:recover`: replays the newest journal of a session that is not running (see `Journal`).
   func recover(into result: inout EntryResult) throws {
     result.recordsInHistory = false
-    let path = journal == nil ? Journal.recoverablePath() : Journal.lastPath()
-    guard let text = try? FileIO.readText(path) else {
-      throw Diagnostic.error("there is no previous session to recover (no journal at \(path))", at: .unknown)
+    let directory = journal?.directory ?? FileIO.stateDirectory()
+    guard let path = Journal.recoverablePath(in: directory, excluding: journal?.path),
+      let text = try? FileIO.readText(path)
+    else {
+      throw Diagnostic.error(
+        "there is no previous session to recover (no journal with entries in \(directory))",
+        at: .unknown)
     }
     let file = SessionFile(parsing: text)
     try replay(file, fileName: path, at: .unknown, into: &result)
+    Journal.markRecovered(path)
     result.print("recovered \(file.entries.count) entr\(file.entries.count == 1 ? "y" : "ies") from the previous session")
   }
 

@@ -60,6 +60,12 @@ public final class REPL {
         warn("no crash journal: cannot write to \(FileIO.stateDirectory())")
       }
     }
+    defer { session.journal?.end() }
+    if startup.isEmpty, let crashed = Journal.crashed(excluding: session.journal?.path).first {
+      note(
+        "the last session ended without :quit or Ctrl-D (\(crashed.entries) entr\(crashed.entries == 1 ? "y" : "ies")); :recover restores it"
+      )
+    }
     for text in startup where execute(text) { return 0 }
 
     while true {
@@ -149,6 +155,12 @@ public final class REPL {
   }
 
   private var warnedProblems: Set<String> = []
+
+  /// Prints a note about the REPL itself (not an entry).
+  private func note(_ message: String) {
+    let prefix = errorColor ? "\u{1B}[1;36mnote:\u{1B}[0m " : "note: "
+    System.write(prefix + message + "\n", to: 2)
+  }
 
   /// Prints a warning about the REPL itself (not an entry), once per message.
   private func warn(_ message: String) {
