@@ -124,7 +124,11 @@ struct Run: ParsableCommand {
         let (outputs, changes) = Verifier(tolerance: tolerance).verify(file, fileName: path)
         if update {
           do {
-            try FileIO.writeAtomically(file.rendered(outputs: outputs), to: path, overwrite: true)
+            // Only the entries whose output changed are rewritten (a timing that merely
+            // differs keeps its recorded figures, so the diff shows real changes only).
+            let changed = Set(changes.map(\.entry.line))
+            let kept = zip(file.entries, outputs).map { changed.contains($0.line) ? $1 : $0.recordedOutput }
+            try FileIO.writeAtomically(file.rendered(outputs: kept), to: path, overwrite: true)
           } catch {
             writeErr("error: \(error)")
             throw ExitCode(1)

@@ -82,7 +82,7 @@ private func temporaryDirectory() -> String {
     #expect(changes.first?.entry.line == 4)
     #expect(outputs == [[], ["6.0"], ["8.0"]])
     let diff = Verifier.describe(changes[0], fileName: "t.nabla")
-    #expect(diff == "t.nabla:4: output changed for  x * 4\n  - 9.0\n  + 8.0")
+    #expect(diff == "t.nabla:4: output changed for x * 4\n  - 9.0\n  + 8.0")
     #expect(file.rendered(outputs: outputs) == "x = 2\nx * 3\n#=> 6.0\nx * 4\n#=> 8.0\n")
   }
 }

@@ -88,8 +88,14 @@ public enum FileIO {
 
   /// Writes `text` to `path` atomically: a temporary file beside it, fsync, rename. A crash
   /// at any moment leaves either the old file or the new one, never half of one.
-  public static func writeAtomically(_ text: String, to path: String, overwrite: Bool) throws(Failure) {
-    if !overwrite && access(path, F_OK) == 0 { throw .exists(path: path) }
+  public static func writeAtomically(_ text: String, to requested: String, overwrite: Bool) throws(Failure) {
+    if !overwrite && access(requested, F_OK) == 0 { throw .exists(path: requested) }
+    // Through a symbolic link, replace the file it points to, not the link.
+    var path = requested
+    if let resolved = realpath(requested, nil) {
+      path = String(cString: resolved)
+      free(resolved)
+    }
     let temporary = path + ".tmp-\(getpid())"
     let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
     guard fd >= 0 else { throw .writeFailed(path: path, reason: errorText()) }

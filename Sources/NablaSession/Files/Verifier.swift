@@ -43,7 +43,7 @@ public struct Verifier {
 
   /// A readable diff of one change: the entry, then `-` recorded and `+` new lines.
   public static func describe(_ change: Change, fileName: String) -> String {
-    var lines = ["\(fileName):\(change.entry.line): output changed for  \(change.entry.text.split(separator: "\n").first ?? "")"]
+    var lines = ["\(fileName):\(change.entry.line): output changed for \(change.entry.text.split(separator: "\n").first ?? "")"]
     let recorded = change.entry.recordedOutput
     let actual = change.actual
     for i in 0..<max(recorded.count, actual.count) {
