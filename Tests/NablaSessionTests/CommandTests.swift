@@ -68,6 +68,21 @@ import Testing
     #expect(two.output.contains { $0.hasPrefix("∂g/∂y (2,)  max |auto−num|") })
   }
 
+  /// A function whose output is a tensor (DESIGN's `:check f(x)` for an elementwise f at a
+  /// vector): the Jacobians are compared.
+  @Test func checkOfATensorOutputComparesJacobians() throws {
+    let s = try session("x = [1, 2, 3]", "f(x) = x^2 * sin(x)", "g(x, y) = x @ y")
+    let r = s.run(":check f(x)")
+    #expect(r.succeeded, "\(r.text())")
+    #expect(r.output[0] == "f(x) = [0.84147098, 3.63718971, 1.27008007]")
+    #expect(r.output[1].hasPrefix("J[f, x] (3, 3)  max |auto−num| "))
+    #expect(r.output[1].hasSuffix("✓"))
+    #expect(r.output.last == "passed (tol 1e-05, rtol 1e-05)")
+    let two = s.run(":check g([[1, 2], [3, 4]], [1, 0.5])")
+    #expect(two.output.filter { $0.hasPrefix("J[g, ") }.count == 2)
+    #expect(field("passed", of: two) == .integer(1))
+  }
+
   @Test func checkFailsWhereTheDerivativeDoesNotExist() throws {
     let s = try session("r(x) = relu(x)", "k(x) = log(x)")
     let kink = s.run(":check r(1e-8)")

@@ -68,10 +68,8 @@ extension Session {
     let leaves = target.leaves()
     let y = try target.evaluate(self, leaves, warnings: &result.diagnostics)
     guard y.value.count == 1 else {
-      throw Diagnostic.error(
-        ":check needs a scalar output, but \(target.text) has shape \(formatShape(y.shape))",
-        at: expr.range,
-        help: "check a reduction of it, e.g. sum(\(target.text))")
+      return try checkJacobianAtPoint(
+        target, value: y.value, tolerance: tolerance, at: expr.range, into: &result)
     }
     let gradients = try backward(from: y)
     noteNonFiniteGradients(target, gradients, leaves, at: expr.range, into: &result)
