@@ -55,15 +55,28 @@ extension Session {
 
     for definition in derivative.definitions { result.print(definition.description) }
     for note in derivative.notes { result.print("# note: \(note)") }
-    if alias != nil {
+    if let alias {
       // All or nothing: a definition that fails leaves the session as it was.
       let saved = functions
+      let savedHelpers = derivativeHelpers
+      let helpers = derivative.definitions.prefix(derivative.helperCount).map(\.name)
       do {
+        // The helpers of an earlier `:diff … as` of this name go; the new ones replace them.
+        // (One that a function of the user's calls stays, as the user's.)
+        let oldHelpers = derivativeHelpers[alias.value] ?? []
+        let family = Set(oldHelpers + [alias.value])
+        for old in oldHelpers where !helpers.contains(old) {
+          if callers(of: old).allSatisfy(family.contains) { functions[old] = nil }
+        }
+        disown(alias.value)
+        derivativeHelpers[alias.value] = nil
         for definition in derivative.definitions {
           try define(definition, source: SourceText(definition.description), into: &result)
         }
+        derivativeHelpers[alias.value] = helpers.isEmpty ? nil : Array(helpers)
       } catch {
         functions = saved
+        derivativeHelpers = savedHelpers
         throw error
       }
     }
@@ -88,7 +101,10 @@ extension Session {
     let prefix = helperPrefix ?? "d\(definition.name.isEmpty ? "f" : definition.name)"
     var taken = Set(tensors.keys).union(Builtin.all.keys).union(Builtin.constants.keys).union(
       definition.parameters)
-    taken.formUnion(functions.keys.filter { $0 != prefix && !$0.hasPrefix(prefix + "_") })
+    // Every function is taken, except the helpers an earlier `:diff … as` of these names
+    // defined (which this derivative replaces).
+    let replaced = Set((names ?? []).flatMap { derivativeHelpers[$0] ?? [] })
+    taken.formUnion(functions.keys.filter { !replaced.contains($0) })
     taken.formUnion(names ?? [])
     var helperNames: [Int: String] = [:]
     var next = 1
@@ -109,6 +125,14 @@ extension Session {
       let what = definition.name.isEmpty ? "this expression" : definition.name
       throw Diagnostic.error(
         "cannot differentiate \(what) symbolically: \(error.message)", at: range, help: error.help)
+    }
+  }
+
+  /// Forgets that `name` is a derivative's helper (the user defined or deleted it); a
+  /// helper forgotten this way is never replaced by `:diff`.
+  func disown(_ name: String) {
+    for (owner, helpers) in derivativeHelpers where helpers.contains(name) {
+      derivativeHelpers[owner] = helpers.filter { $0 != name }
     }
   }
 
