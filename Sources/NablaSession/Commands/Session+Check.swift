@@ -77,7 +77,7 @@ extension Session {
     noteNonFiniteGradients(target, gradients, leaves, at: expr.range, into: &result)
     let atol = tolerance ?? settings.tolerance
     let rtol = settings.relativeTolerance
-    let symbolic = symbolicColumn(for: target, ranks: target.arguments.map(\.rank))
+    let symbolic = symbolicColumn(for: target)
     let reading = evaluate(symbolic, at: target.arguments)
     let near = SymbolicColumn.near(reading.singularities, scale: largestMagnitude(target.arguments))
     var allPassed = true
@@ -262,7 +262,7 @@ extension Session {
     let target = CallTarget(
       function: function, arguments: [], text: name, range: spec.function.range)
 
-    let symbolic = symbolicColumn(for: target, ranks: domains.map { $0.shape?.value.count ?? 0 })
+    let symbolic = symbolicColumn(for: target)
 
     /// One point where autodiff, the numerical gradient and the symbolic one disagree.
     struct Failure {

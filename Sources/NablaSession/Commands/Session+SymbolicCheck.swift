@@ -102,13 +102,11 @@ struct SymbolicComparison {
 }
 
 extension Session {
-  /// The symbolic derivative of a check's target, for arguments of the given ranks.
-  func symbolicColumn(for target: CallTarget, ranks: [Int]) -> SymbolicColumn {
-    var known: [String: Int] = [:]
-    for (p, r) in zip(target.parameters, ranks) { known[p] = r }
+  /// The symbolic derivative of a check's target: what `:diff` prints for it (the ranks of
+  /// the arguments are not used, so that the two can never disagree).
+  func symbolicColumn(for target: CallTarget) -> SymbolicColumn {
     do {
-      let derivative = try symbolicDerivative(
-        of: target.function.definition, parameterRanks: known, at: target.range)
+      let derivative = try symbolicDerivative(of: target.function.definition, at: target.range)
       return SymbolicColumn(derivative: derivative, unavailable: nil)
     } catch {
       return SymbolicColumn(derivative: nil, unavailable: error.message)
