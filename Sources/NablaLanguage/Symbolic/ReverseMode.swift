@@ -22,6 +22,14 @@ final class Differentiator {
   var notes: [SymbolicNote] = []
   /// Places where the derivative does not exist or is a convention, for `:check`.
   var sites: [SingularSite] = []
+  /// The signs of terms found so far (`SignAnalysis.swift`).
+  private var signs: [Int: TermSign] = [:]
+
+  /// Whether `t` is positive wherever it is defined (so a log or a root of it, or a
+  /// division by it, has a derivative everywhere).
+  func isPositive(_ t: Term) -> Bool {
+    graph.sign(of: t, memo: &signs) == .positive
+  }
 
   init(graph: TermGraph, root: Term) {
     self.graph = graph
