@@ -22,12 +22,15 @@ public enum SymbolicDifferentiation {
   ///   - helperName: the name of helper k (from 1), e.g. `df_1`.
   ///   - maximumSize: the most distinct operations the function may have, calls inlined
   ///     (the derivative may have a few times more).
+  ///   - isCancelled: asked now and then; when it returns true the work stops and
+  ///     `SymbolicError.cancelled` (`isCancellation`) is thrown.
   /// - Complexity: O(n) in the distinct operations of the function with its calls inlined
   ///   (a sum or product of k terms counts k), except a product of k factors, O(k²).
   public static func derivative(
     of definition: FunctionDefinition, wrt: [String]? = nil, functions: [String: UserFunction],
     tensors: [String: Tensor], parameterRanks: [String: Int] = [:], names: [String]? = nil,
-    helperName: ((Int) -> String)? = nil, maximumSize: Int = 1_000_000
+    helperName: ((Int) -> String)? = nil, maximumSize: Int = 1_000_000,
+    isCancelled: (() -> Bool)? = nil
   ) throws(SymbolicError) -> SymbolicDerivative {
     let parameters = definition.parameters
     let wrt = wrt ?? parameters
@@ -46,6 +49,7 @@ public enum SymbolicDifferentiation {
         tensors: tensors)
       var lowering = Lowering(graph: graph, functions: functions)
       lowering.maximumTerms = maximumSize
+      lowering.isCancelled = isCancelled
       var scope: [String: Term] = [:]
       for p in parameters { scope[p] = graph.variable(p) }
       let root = try lowering.lower(definition.body, scope).term
@@ -60,7 +64,9 @@ public enum SymbolicDifferentiation {
           || (parameterRanks[p] == nil && oneElement.contains(firstGraph.variable(p).id))
       })
     let (graph, root) = try lowered(scalars)
+    if isCancelled?() == true { throw SymbolicError.cancelled }
     let differentiator = Differentiator(graph: graph, root: root)
+    differentiator.isCancelled = isCancelled
     let gradients = try differentiator.gradients(of: root, wrt: wrt)
 
     // Printed: helpers for the terms the gradients share.
@@ -69,8 +75,11 @@ public enum SymbolicDifferentiation {
     for (k, t) in shared.enumerated() { bound[t.id] = k + 1 }
     let arguments = parameters.map { Expr.name($0) }
     let printer = Emission(bound: bound, reference: { .call(helperName($0), arguments) })
-    var definitions: [FunctionDefinition] = shared.enumerated().map { k, t in
-      FunctionDefinition(name: helperName(k + 1), parameters: parameters, body: printer.render(t))
+    var definitions: [FunctionDefinition] = []
+    for (k, t) in shared.enumerated() {
+      if k & 255 == 255, isCancelled?() == true { throw SymbolicError.cancelled }
+      definitions.append(
+        FunctionDefinition(name: helperName(k + 1), parameters: parameters, body: printer.render(t)))
     }
     for (name, g) in zip(names, gradients) {
       definitions.append(
@@ -87,9 +96,14 @@ public enum SymbolicDifferentiation {
     let siteEvaluator = Emission(bound: siteBound, reference: { .name("__t\($0)") })
     let plain = Emission(bound: [:], reference: { _ in .number(0) })
     func describe(_ t: Term) -> String? { t.size <= 12 ? plain.render(t).description : nil }
+    var steps: [(String, Expr)] = []
+    for (k, t) in shared.enumerated() {
+      if k & 255 == 255, isCancelled?() == true { throw SymbolicError.cancelled }
+      steps.append(("__s\(k + 1)", evaluator.render(t)))
+    }
     let program = SymbolicProgram(
       parameters: parameters,
-      steps: shared.enumerated().map { k, t in ("__s\(k + 1)", evaluator.render(t)) },
+      steps: steps,
       gradients: gradients.map(evaluator.render),
       siteSteps: sharedSites.enumerated().map { k, t in ("__t\(k + 1)", siteEvaluator.render(t)) },
       sites: differentiator.sites.map { site in

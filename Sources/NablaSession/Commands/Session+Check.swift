@@ -80,6 +80,10 @@ extension Session {
     let symbolic = symbolicColumn(for: target)
     let reading = evaluate(symbolic, at: target.arguments)
     let near = SymbolicColumn.near(reading.singularities, scale: largestMagnitude(target.arguments))
+    // Exactly at a singularity (log at 0), a nan on one side is what "no derivative" means.
+    let atSingularity = !SymbolicColumn.at(
+      reading.singularities, scale: largestMagnitude(target.arguments)
+    ).isEmpty
     var allPassed = true
     // Whether every disagreement is at or near a point where the derivative does not exist.
     var explained = true
@@ -105,7 +109,8 @@ extension Session {
       let passed = check.passed && (comparison?.passed ?? !symbolicShapeWrong)
       allPassed = allPassed && passed
       // Out of the function's domain (nan) is not explained by a singularity nearby.
-      if !passed && (near.isEmpty || check.nanCount > 0) { explained = false }
+      let unexplainedNaN = check.nanCount > 0 && !atSingularity
+      if !passed && (near.isEmpty || unexplainedNaN) { explained = false }
       // A nan on either side is the worst error there is.
       let absError = check.nanCount > 0 ? Double.nan : check.maxAbsoluteError
       let relError = check.nanCount > 0 ? Double.nan : check.maxRelativeError
@@ -123,7 +128,8 @@ extension Session {
           ? .nan : max(maxNumericalSymbolic, c.maxNumericalError)
       }
       let verdict =
-        passed ? "✓" : near.isEmpty || check.nanCount > 0 ? "✗ FAILED" : "✗ not differentiable here"
+        passed
+        ? "✓" : near.isEmpty || unexplainedNaN ? "✗ FAILED" : "✗ not differentiable here"
       // One line per method, then the pairwise errors: a three-way comparison reads down.
       let label = target.derivativeLabel(parameter)
       let estimate = "(numerical error ≈ \(formatError(check.numericalErrorEstimate)))"
