@@ -12,9 +12,12 @@ struct BodyReference {
 extension Session {
   /// `f(x, y) = body`: checks every name and call of the body now, so that a mistake shows at
   /// the definition rather than at the first call, then stores (or replaces) the function.
-  func define(_ definition: FunctionDefinition, source: SourceText, into result: inout EntryResult)
-    throws(Diagnostic)
-  {
+  /// `checkCycles: false` skips the search for recursion through other functions, for
+  /// definitions that cannot take part in one (`:diff … as` defines new names).
+  func define(
+    _ definition: FunctionDefinition, source: SourceText, checkCycles: Bool = true,
+    into result: inout EntryResult
+  ) throws(Diagnostic) {
     let name = definition.name
     if Builtin.all[name] != nil {
       throw Diagnostic.error(
@@ -33,7 +36,8 @@ extension Session {
     }
     let parameters = Set(definition.parameters)
     for reference in bodyReferences(definition.body) {
-      try checkReference(reference, in: definition, parameters: parameters)
+      try checkReference(
+        reference, in: definition, parameters: parameters, checkCycles: checkCycles)
     }
     let previous = functions[name]
     functions[name] = UserFunction(definition, source: SourceText(source.text))
@@ -50,7 +54,8 @@ extension Session {
   }
 
   private func checkReference(
-    _ reference: BodyReference, in definition: FunctionDefinition, parameters: Set<String>
+    _ reference: BodyReference, in definition: FunctionDefinition, parameters: Set<String>,
+    checkCycles: Bool
   ) throws(Diagnostic) {
     let n = reference.name
     let name = definition.name
@@ -105,7 +110,7 @@ extension Session {
         "'\(n)' takes \(k) argument\(k == 1 ? "" : "s") (\(callee.parameters.joined(separator: ", "))), got \(arguments.count)",
         at: reference.range)
     }
-    if let cycle = callCycle(from: n, backTo: name) {
+    if checkCycles, let cycle = callCycle(from: n, backTo: name) {
       throw Diagnostic.error(
         "\(name) would call itself (\(([name] + cycle).joined(separator: " → "))); recursion is not supported",
         at: reference.range)

@@ -43,6 +43,10 @@ public final class Session {
     case skip
   }
 
+  /// The helpers `:diff … as NAME` defined along with each derivative NAME, so that a new
+  /// `:diff … as NAME` replaces them, and no helper name ever takes a user's function.
+  var derivativeHelpers: [String: [String]] = [:]
+
   public init() {}
 
   /// Runs one entry (possibly several lines) and returns its output and diagnostics.
@@ -106,6 +110,8 @@ public final class Session {
       result.fields.append(("value", .tensor(shape: value.shape, scalars: value.scalars)))
     case .definition(let definition):
       try define(definition, source: result.source, into: &result)
+      // A function the user defines is theirs, even with a helper's name.
+      disown(definition.name)
     case .command(let command):
       try execute(command, into: &result)
     }

@@ -114,9 +114,22 @@ import Testing
     SymbolicCase("f(A, B) = sum(dot(A, B))", shapes: [[2, 3], [3, 2]]),
     SymbolicCase("f(s, b) = sum(dot(s, b))", shapes: [[], [3]]),
     SymbolicCase("f(W) = sum(tanh(M @ W)^2)", tensors: ["M": M], shapes: [[4, 2]]),
-    // Unknown ranks: @ takes matrices, dot takes vectors.
+    // Unknown ranks (as :diff has them): one form right for every rank.
     SymbolicCase("f(A, B) = sum((A @ B)^2)", shapes: [[2, 3], [3, 4]], knownRanks: false),
     SymbolicCase("f(a, b) = dot(a, b)", shapes: [[3], [3]], knownRanks: false),
+    SymbolicCase("f(A, B) = sum(A @ B)", shapes: [[2, 3, 4], [4, 5]], knownRanks: false),
+    SymbolicCase("f(A, B) = sum(sin(A @ B))", shapes: [[4], [2, 4, 5]], knownRanks: false),
+    SymbolicCase("f(A, B) = sum(sin(A @ B))", shapes: [[2, 3, 4], [4]], knownRanks: false),
+    SymbolicCase("f(A, B) = sum(sin(A @ B))", shapes: [[2, 1, 3, 4], [5, 4, 2]], knownRanks: false),
+    SymbolicCase("f(A, B) = sum(sin(A @ B))", shapes: [[3], [3, 4]], knownRanks: false),
+    SymbolicCase("f(A, B) = sum(sin(A @ B))", shapes: [[2, 3], [3]], knownRanks: false),
+    SymbolicCase("f(A, B) = sin(A @ B)", shapes: [[3], [3]], knownRanks: false),
+    SymbolicCase("f(s, b) = sum(dot(s, b)^2)", shapes: [[], [3]], knownRanks: false),
+    SymbolicCase("f(A, b) = sum(dot(A, b)^2)", shapes: [[2, 3], [3]], knownRanks: false),
+    SymbolicCase("f(W) = sum(tanh(M @ W)^2)", tensors: ["M": M], shapes: [[4]], knownRanks: false),
+    SymbolicCase(
+      "f(W) = sum(tanh(M @ W)^2)", tensors: ["M": M], shapes: [[3, 4, 5]], knownRanks: false),
+    SymbolicCase("f(v) = sum(tanh(v @ M)^2)", tensors: ["M": M], shapes: [[2, 5, 3]], knownRanks: false),
   ]
 
   static let broadcasting: [SymbolicCase] = [
@@ -156,7 +169,10 @@ import Testing
   @Test func everyBuiltinIsCovered() {
     let sources = (Self.elementwise + Self.tensor + Self.matrix + Self.broadcasting).map(\.source)
       .joined(separator: "\n")
-    for (name, builtin) in Builtin.all {
+    // The gradients of the matrix product are what derivatives are written with; they are
+    // checked against autodiff through the cases of unknown rank above.
+    let derivativeOnly: Set<String> = ["matmul_grad_a", "matmul_grad_b"]
+    for (name, builtin) in Builtin.all where !derivativeOnly.contains(name) {
       #expect(sources.contains(name + "("), "no symbolic case for \(name)")
       for p in builtin.parameters
       where p.optional

@@ -109,6 +109,25 @@ import Testing
       try notes("f(x) = maximum(x, 0)").first?.hasPrefix(
         "maximum is not differentiable where its arguments are equal") == true)
     #expect(try notes("f(x) = x^2 * sin(x)").isEmpty)
+    // Derivatives that exist everywhere: the argument of log, sqrt, a power's base, is
+    // positive (a sign analysis of constants, exp, squares, sums and abs).
+    for source in [
+      "f(x) = 2^x", "f(x) = e^x", "f(x) = sqrt(x^2 + 1)", "f(x) = log(exp(x))",
+      "f(x) = log(x^2 + 1)", "f(x) = (x^4 + 2*x^2 + 0.5)^0.5",
+      "f(x) = 1/(1 + exp(-x))", "f(x) = log(sigmoid(x)) + sqrt(exp(2*x) + x^2)",
+      "f(x) = pi^x + log(1 + x^2)", "f(x) = 1/(x^2 + 1)",
+    ] {
+      let found = try notes(source)
+      #expect(found.isEmpty, "\(source): \(found)")
+    }
+    // … and those that do not: only nonnegative, or of unknown sign.
+    #expect(try notes("f(x) = log(x^2)").count == 1)
+    #expect(try notes("f(x) = log(abs(x) + 1)").map { $0.prefix(4) } == ["abs "])
+    #expect(try notes("f(x) = sqrt(abs(x))").count == 2)
+    #expect(try notes("f(x) = log(x^2 - 1)").count == 1)
+    #expect(try notes("f(x) = log(1 - exp(x))").count == 1)
+    #expect(try notes("f(x, y) = x^y").count == 1)
+    #expect(try notes("f(x) = (x^2)^0.5").count == 1)
   }
 
   @Test func printedDerivativesPasteBack() throws {

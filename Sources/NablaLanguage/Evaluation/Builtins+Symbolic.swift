@@ -55,10 +55,67 @@ extension Builtin {
       summary: "the elements of x at flat positions, shaped like indices (the gradient of scatter)",
       example: "gather([[1, 2], [3, 4]], [3, 0])",
       body: { args in try Variable.gather(args.tensor("x"), at: args.tensor("indices").value) }),
+    Builtin(
+      name: "matmul_grad_a",
+      parameters: [.init("a", .tensor), .init("b", .tensor), .init("g", .tensor)],
+      category: .linearAlgebra,
+      summary:
+        "the gradient of sum(g * (a @ b)) with respect to a: g @ bᵀ, for any ranks (numpy's 1-d promotion and batch broadcasting undone)",
+      example: "matmul_grad_a([[1, 2]], [[3], [4]], [[1]])",
+      body: { args in
+        try Variable.matmulGradient(args.tensor("a"), args.tensor("b"), args.tensor("g"), left: true)
+      }),
+    Builtin(
+      name: "matmul_grad_b",
+      parameters: [.init("a", .tensor), .init("b", .tensor), .init("g", .tensor)],
+      category: .linearAlgebra,
+      summary:
+        "the gradient of sum(g * (a @ b)) with respect to b: aᵀ @ g, for any ranks (numpy's 1-d promotion and batch broadcasting undone)",
+      example: "matmul_grad_b([[1, 2]], [[3], [4]], [[1]])",
+      body: { args in
+        try Variable.matmulGradient(args.tensor("a"), args.tensor("b"), args.tensor("g"), left: false)
+      }),
   ]
 }
 
 extension Variable {
+  /// The gradient of `sum(g * (a @ b))` with respect to `a` (`left`) or `b`, for operands of
+  /// any rank: in numpy's promoted shapes (a vector `a` a row, a vector `b` a column) it is
+  /// `g @ bᵀ` or `aᵀ @ g`, summed over the batch axes the operand was broadcast along and
+  /// reshaped back. A 0-d operand (as `dot` allows) multiplies elementwise. `g` is
+  /// broadcast to the product's shape first. Differentiable, as built from primitives.
+  static func matmulGradient(_ a: Variable, _ b: Variable, _ g: Variable, left: Bool)
+    throws(TensorError) -> Variable
+  {
+    let op = left ? "matmul_grad_a" : "matmul_grad_b"
+    if a.value.rank == 0 || b.value.rank == 0 {
+      let product = try a * b
+      let gf = try broadcast(g, to: product.shape)
+      return left ? try sumTo(gf * b, a.shape) : try sumTo(gf * a, b.shape)
+    }
+    let pa = a.value.rank == 1 ? [1] + a.shape : a.shape
+    let pb = b.value.rank == 1 ? b.shape + [1] : b.shape
+    guard pa[pa.count - 1] == pb[pb.count - 2] else {
+      throw .invalidArgument(
+        op: op, "cannot multiply \(formatShape(a.shape)) by \(formatShape(b.shape))")
+    }
+    var out = try broadcastShapes(Array(pa.dropLast(2)), Array(pb.dropLast(2)), op: op)
+    var product = out
+    if a.value.rank > 1 { product.append(pa[pa.count - 2]) }
+    if b.value.rank > 1 { product.append(pb[pb.count - 1]) }
+    out += [pa[pa.count - 2], pb[pb.count - 1]]
+    let g2 = try reshape(g.shape == product ? g : broadcast(g, to: product), out)
+    func swapLast(_ v: Variable) throws(TensorError) -> Variable {
+      var perm = Array(0..<v.value.rank)
+      perm.swapAt(perm.count - 1, perm.count - 2)
+      return try transpose(v, perm)
+    }
+    if left {
+      return try reshape(sumToShape(matmul(g2, swapLast(reshape(b, pb))), pa), a.shape)
+    }
+    return try reshape(sumToShape(matmul(swapLast(reshape(a, pa)), g2), pb), b.shape)
+  }
+
   /// Sums `x` over the axes along which `shape` broadcasts to x's shape, then broadcasts the
   /// result to exactly `shape`: the adjoint of `broadcast(_:to:)`, lenient where x is the
   /// smaller one (a size-1 axis of x against a larger axis of `shape` is simply repeated).

@@ -172,22 +172,41 @@ extension Differentiator {
   }
 
   /// The matrix product's rule for the ranks of its operands (numpy's 1-d promotion and
-  /// batch broadcasting). An operand of unknown rank is taken as a matrix for `@`/`matmul`
-  /// and a vector for `dot`, and a note says so.
+  /// batch broadcasting). Where a rank the rule depends on is not known, the derivative is
+  /// `matmul_grad_a(a, b, g)` / `matmul_grad_b(a, b, g)`, which are right for every rank;
+  /// a matrix operand's known rank is enough for the other's gradient (`transpose(X) @ g`).
   func matmulContributions(_ node: Term, _ g: Term, name: String) throws(SymbolicError)
     -> [Contribution]
   {
     let G = graph
     let (a, b) = (node.args[0], node.args[1])
-    let assumed = name == "dot" ? 1 : 2
-    func rank(_ t: Term) -> Int {
-      if let r = t.shape.rank { return r }
-      note(.assumption(assumed == 1 ? "a vector (1-d)" : "a matrix (2-d)"), name, t)
-      return assumed
-    }
-    let (ra, rb) = (rank(a), rank(b))
     func to(_ i: Int, _ value: Term) -> Contribution {
       Contribution(target: node.args[i], key: node.argOrder[i], value: value)
+    }
+    guard let ra = a.shape.rank, let rb = b.shape.rank else {
+      // A known matrix b: d/da = g @ bᵀ for every rank of a ≥ 1; a known matrix a:
+      // d/db = aᵀ @ g for every rank of b ≥ 1. (`dot` also takes 0-d operands.)
+      let matrixProduct = name != "dot"
+      // The gradients broadcast g to the product's shape themselves.
+      let gs = g.callName == "broadcast_to" ? g.args[0] : g
+      var result: [Contribution] = []
+      if a.dependencies != 0 {
+        result.append(
+          to(
+            0,
+            matrixProduct && b.shape.rank == 2
+              ? G.matmul(full(g, node), G.call("transpose", b))
+              : G.call("matmul_grad_a", a, b, gs)))
+      }
+      if b.dependencies != 0 {
+        result.append(
+          to(
+            1,
+            matrixProduct && a.shape.rank == 2
+              ? G.matmul(G.call("transpose", a), full(g, node))
+              : G.call("matmul_grad_b", a, b, gs)))
+      }
+      return result
     }
     if ra == 0 || rb == 0 {
       return [

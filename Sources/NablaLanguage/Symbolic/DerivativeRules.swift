@@ -34,7 +34,9 @@ extension Differentiator {
             .init(base: other, exponent: j == i ? ej - 1 : ej, position: node.argOrder[j]))
         }
         result.append(elementwise(i, G.product(factors, coefficient: numberValue(k) * e)))
-        if e.rounded() != e && e < 1 {
+        if isPositive(b) {
+          // Defined everywhere, and so is the derivative.
+        } else if e.rounded() != e && e < 1 {
           note(.pole, "^\(Expr.format(e))", b, site: b)
         } else if e < 0 {
           sitesOnly(.pole, "/", b)
@@ -51,7 +53,7 @@ extension Differentiator {
       }
       if b.dependencies != 0 {
         result.append(elementwise(1, G.multiply([g, node, G.call("log", a)])))
-        note(.pole, "^", a, site: a)
+        if !isPositive(a) { note(.pole, "^", a, site: a) }
       }
       return result
 
@@ -115,7 +117,7 @@ extension Differentiator {
       case "exp":  // exp(x)
         local = node
       case "log":  // 1/x
-        note(.pole, name, x, site: x)
+        if !isPositive(x) { note(.pole, name, x, site: x) }
         local = G.power(x, -1)
       case "sin":  // cos(x)
         local = G.call("cos", x)
@@ -131,7 +133,7 @@ extension Differentiator {
         note(.kink, name, x, site: x)
         local = G.compare(.greater, x, G.zero)
       case "sqrt":  // 1/(2 sqrt(x))
-        note(.pole, name, x, site: x)
+        if !isPositive(x) { note(.pole, name, x, site: x) }
         local = G.product([.init(base: node, exponent: -1, position: node.order)], coefficient: 0.5)
       case "abs":  // sign(x)
         note(.kink, name, x, site: x)

@@ -14,6 +14,8 @@ struct Lowering {
   var maximumDepth = 400
   /// The most distinct terms the lowered function may have.
   var maximumTerms = Int.max
+  /// Asked now and then; true stops the lowering with `SymbolicError.cancelled`.
+  var isCancelled: (() -> Bool)? = nil
   private var depth = 0
   private var counter = 0
   private var callStack: [String] = []
@@ -44,6 +46,7 @@ struct Lowering {
         help: "split it into smaller definitions")
     }
     counter += 1
+    if counter & 1023 == 0, isCancelled?() == true { throw SymbolicError.cancelled }
     let position = counter
     graph.position = position
     switch expr.kind {
@@ -301,4 +304,14 @@ public struct SymbolicError: Error, CustomStringConvertible, Sendable {
   }
 
   public var description: String { message }
+
+  /// Whether the differentiation stopped because it was asked to (Ctrl-C), not for a reason
+  /// of the function's.
+  public var isCancellation = false
+
+  static var cancelled: SymbolicError {
+    var e = SymbolicError("interrupted")
+    e.isCancellation = true
+    return e
+  }
 }

@@ -22,6 +22,16 @@ final class Differentiator {
   var notes: [SymbolicNote] = []
   /// Places where the derivative does not exist or is a convention, for `:check`.
   var sites: [SingularSite] = []
+  /// Asked now and then; true stops the differentiation with `SymbolicError.cancelled`.
+  var isCancelled: (() -> Bool)? = nil
+  /// The signs of terms found so far (`SignAnalysis.swift`).
+  private var signs: [Int: TermSign] = [:]
+
+  /// Whether `t` is positive wherever it is defined (so a log or a root of it, or a
+  /// division by it, has a derivative everywhere).
+  func isPositive(_ t: Term) -> Bool {
+    graph.sign(of: t, memo: &signs) == .positive
+  }
 
   init(graph: TermGraph, root: Term) {
     self.graph = graph
@@ -40,7 +50,8 @@ final class Differentiator {
     let wanted = wrt.reduce(UInt64(0)) { $0 | graph.mask(of: $1) }
     var pending: [Int: [(key: Int, value: Term)]] = [root.id: [(0, graph.one)]]
     var adjoints: [Int: Term] = [:]
-    for node in Differentiator.topologicalOrder(root).reversed() {
+    for (k, node) in Differentiator.topologicalOrder(root).reversed().enumerated() {
+      if k & 255 == 255, isCancelled?() == true { throw SymbolicError.cancelled }
       guard let parts = pending.removeValue(forKey: node.id) else { continue }
       graph.position = node.order
       let sorted = parts.enumerated().sorted {

@@ -22,12 +22,15 @@ public enum SymbolicDifferentiation {
   ///   - helperName: the name of helper k (from 1), e.g. `df_1`.
   ///   - maximumSize: the most distinct operations the function may have, calls inlined
   ///     (the derivative may have a few times more).
+  ///   - isCancelled: asked now and then; when it returns true the work stops and
+  ///     `SymbolicError.cancelled` (`isCancellation`) is thrown.
   /// - Complexity: O(n) in the distinct operations of the function with its calls inlined
   ///   (a sum or product of k terms counts k), except a product of k factors, O(k²).
   public static func derivative(
     of definition: FunctionDefinition, wrt: [String]? = nil, functions: [String: UserFunction],
     tensors: [String: Tensor], parameterRanks: [String: Int] = [:], names: [String]? = nil,
-    helperName: ((Int) -> String)? = nil, maximumSize: Int = 1_000_000
+    helperName: ((Int) -> String)? = nil, maximumSize: Int = 1_000_000,
+    isCancelled: (() -> Bool)? = nil
   ) throws(SymbolicError) -> SymbolicDerivative {
     let parameters = definition.parameters
     let wrt = wrt ?? parameters
@@ -46,6 +49,7 @@ public enum SymbolicDifferentiation {
         tensors: tensors)
       var lowering = Lowering(graph: graph, functions: functions)
       lowering.maximumTerms = maximumSize
+      lowering.isCancelled = isCancelled
       var scope: [String: Term] = [:]
       for p in parameters { scope[p] = graph.variable(p) }
       let root = try lowering.lower(definition.body, scope).term
@@ -60,7 +64,9 @@ public enum SymbolicDifferentiation {
           || (parameterRanks[p] == nil && oneElement.contains(firstGraph.variable(p).id))
       })
     let (graph, root) = try lowered(scalars)
+    if isCancelled?() == true { throw SymbolicError.cancelled }
     let differentiator = Differentiator(graph: graph, root: root)
+    differentiator.isCancelled = isCancelled
     let gradients = try differentiator.gradients(of: root, wrt: wrt)
 
     // Printed: helpers for the terms the gradients share.
@@ -69,32 +75,43 @@ public enum SymbolicDifferentiation {
     for (k, t) in shared.enumerated() { bound[t.id] = k + 1 }
     let arguments = parameters.map { Expr.name($0) }
     let printer = Emission(bound: bound, reference: { .call(helperName($0), arguments) })
-    var definitions: [FunctionDefinition] = shared.enumerated().map { k, t in
-      FunctionDefinition(name: helperName(k + 1), parameters: parameters, body: printer.render(t))
+    var definitions: [FunctionDefinition] = []
+    for (k, t) in shared.enumerated() {
+      if k & 255 == 255, isCancelled?() == true { throw SymbolicError.cancelled }
+      definitions.append(
+        FunctionDefinition(name: helperName(k + 1), parameters: parameters, body: printer.render(t)))
     }
     for (name, g) in zip(names, gradients) {
       definitions.append(
         FunctionDefinition(name: name, parameters: parameters, body: printer.render(g)))
     }
 
-    // Evaluated: the same terms, with the sites of singularities too, bound as variables.
+    // Evaluated: exactly what is printed (the same terms bound to the same helpers, which
+    // become variables rather than calls); the sites of singularities apart from it.
+    let evaluator = Emission(bound: bound, reference: { .name("__s\($0)") })
     let siteTerms = differentiator.sites.map(\.term)
-    let sharedForEvaluation = Emission.sharedTerms(gradients + siteTerms)
-    var evaluationBound: [Int: Int] = [:]
-    for (k, t) in sharedForEvaluation.enumerated() { evaluationBound[t.id] = k + 1 }
-    let evaluator = Emission(bound: evaluationBound, reference: { .name("__s\($0)") })
+    let sharedSites = Emission.sharedTerms(siteTerms)
+    var siteBound: [Int: Int] = [:]
+    for (k, t) in sharedSites.enumerated() { siteBound[t.id] = k + 1 }
+    let siteEvaluator = Emission(bound: siteBound, reference: { .name("__t\($0)") })
     let plain = Emission(bound: [:], reference: { _ in .number(0) })
     func describe(_ t: Term) -> String? { t.size <= 12 ? plain.render(t).description : nil }
+    var steps: [(String, Expr)] = []
+    for (k, t) in shared.enumerated() {
+      if k & 255 == 255, isCancelled?() == true { throw SymbolicError.cancelled }
+      steps.append(("__s\(k + 1)", evaluator.render(t)))
+    }
     let program = SymbolicProgram(
       parameters: parameters,
-      steps: sharedForEvaluation.enumerated().map { k, t in ("__s\(k + 1)", evaluator.render(t)) },
+      steps: steps,
       gradients: gradients.map(evaluator.render),
+      siteSteps: sharedSites.enumerated().map { k, t in ("__t\(k + 1)", siteEvaluator.render(t)) },
       sites: differentiator.sites.map { site in
         SymbolicProgram.Site(
           kind: SingularReading.Kind(site.kind),
           description: SymbolicDifferentiation.siteText(
             site, describe(site.kind == .tie ? site.argument : site.term)),
-          expr: evaluator.render(site.term))
+          expr: siteEvaluator.render(site.term))
       })
     return SymbolicDerivative(
       definitions: definitions, helperCount: shared.count, wrt: wrt,
@@ -198,10 +215,13 @@ public struct SymbolicProgram: Sendable {
   }
 
   public let parameters: [String]
+  /// The printed helpers, as variables `__s1`, `__s2`, … rather than calls.
   let steps: [(String, Expr)]
   /// One expression per differentiated parameter, in terms of the parameters, session
-  /// tensors and the values of `steps`.
+  /// tensors and the values of `steps`: the printed derivatives.
   let gradients: [Expr]
+  /// The values the sites share, `__t1`, `__t2`, …
+  let siteSteps: [(String, Expr)]
   let sites: [Site]
 
   /// The gradients at the given arguments (one per parameter), and how close the point is to
@@ -215,6 +235,21 @@ public struct SymbolicProgram: Sendable {
     var gradients: [Tensor] = []
     for g in self.gradients {
       gradients.append(try evaluator.evaluate(g, bindings: bindings).value)
+    }
+    return (gradients, singularities(at: arguments, with: &evaluator))
+  }
+
+  /// How close the point is to each place where the derivative is singular (the sites that
+  /// cannot be evaluated there are left out).
+  public func singularities(at arguments: [Tensor], with evaluator: inout Evaluator)
+    -> [SingularReading]
+  {
+    guard !sites.isEmpty else { return [] }
+    var bindings: [String: Variable] = [:]
+    for (p, a) in zip(parameters, arguments) { bindings[p] = Variable(a) }
+    for (name, expr) in siteSteps {
+      guard let value = try? evaluator.evaluate(expr, bindings: bindings) else { return [] }
+      bindings[name] = value
     }
     var readings: [SingularReading] = []
     for site in sites {
@@ -231,7 +266,7 @@ public struct SymbolicProgram: Sendable {
       readings.append(
         SingularReading(kind: site.kind, description: site.description, distance: distance))
     }
-    return (gradients, readings)
+    return readings
   }
 }
 

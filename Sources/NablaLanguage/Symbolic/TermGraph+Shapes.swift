@@ -201,6 +201,9 @@ extension TermGraph {
         }
       }
       return opaque(nil)
+    case "matmul_grad_a", "matmul_grad_b":
+      let operand = arg(name == "matmul_grad_a" ? "a" : "b")
+      return operand?.shape ?? opaque(nil)
     case "matmul", "dot":
       guard let a = arg("a"), let b = arg("b") else { return opaque(nil) }
       if name == "dot" && (a.shape.rank == 0 || b.shape.rank == 0) {

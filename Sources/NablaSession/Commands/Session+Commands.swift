@@ -35,6 +35,7 @@ extension Session {
         "\(tensors.count) tensor\(tensors.count == 1 ? "" : "s") and \(functions.count) function\(functions.count == 1 ? "" : "s")"
       tensors = [:]
       functions = [:]
+      derivativeHelpers = [:]
       result.print("cleared \(counts)")
     case .help(let topic):
       result.recordsInHistory = false
@@ -82,6 +83,7 @@ extension Session {
     let deletedTensors = Set(deleted.filter { self.tensors[$0] != nil })
     self.tensors = tensors
     self.functions = functions
+    for n in deleted { disown(n) }
     result.print("deleted " + deleted.joined(separator: ", "))
     // Functions that remain but use what is gone will fail when called.
     for n in deleted {
@@ -121,7 +123,7 @@ extension Session {
       result.print("no functions yet; define one with  f(x) = x^2 * sin(x)")
       return
     }
-    for name in functions.keys.sorted() {
+    for name in functions.keys.sorted(by: naturalOrder) {
       result.print(functions[name]!.definition.description)
     }
   }
@@ -203,4 +205,36 @@ func wrapWords(_ words: [String], first: String, indent: String, width: Int) -> 
   }
   lines.append(line)
   return lines
+}
+
+/// Names in the order a person sorts them: runs of digits by their value, so `df_2` comes
+/// before `df_10`.
+func naturalOrder(_ a: String, _ b: String) -> Bool {
+  func parts(_ s: String) -> [(String, Int?)] {
+    var result: [(String, Int?)] = []
+    var current = ""
+    var digits = false
+    for c in s {
+      let d = c.isASCII && c.isNumber
+      if !current.isEmpty && d != digits {
+        result.append((current, digits ? Int(current) : nil))
+        current = ""
+      }
+      digits = d
+      current.append(c)
+    }
+    if !current.isEmpty { result.append((current, digits ? Int(current) : nil)) }
+    return result
+  }
+  let (x, y) = (parts(a), parts(b))
+  for (p, q) in zip(x, y) {
+    if let m = p.1, let n = q.1 {
+      if m != n { return m < n }
+      if p.0 != q.0 { return p.0 < q.0 }
+    } else if p.0 != q.0 {
+      return p.0 < q.0
+    }
+  }
+  if x.count != y.count { return x.count < y.count }
+  return a < b
 }

@@ -11,7 +11,7 @@ extension Session {
   func diff(
     _ function: Located<String>, wrt: Located<String>?, as alias: Located<String>?,
     into result: inout EntryResult
-  ) throws(Diagnostic) {
+  ) throws {
     let name = function.value
     guard let f = functions[name] else {
       if tensors[name] != nil || Builtin.all[name] != nil {
@@ -53,17 +53,43 @@ extension Session {
       helperPrefix: names.count == 1 ? names[0] : "d\(name)",
       at: function.range)
 
-    for definition in derivative.definitions { result.print(definition.description) }
+    for (k, definition) in derivative.definitions.enumerated() {
+      if k & 255 == 255 && cancellation.isCancelled { throw Cancelled() }
+      result.print(definition.description)
+    }
     for note in derivative.notes { result.print("# note: \(note)") }
-    if alias != nil {
+    if let alias {
       // All or nothing: a definition that fails leaves the session as it was.
       let saved = functions
+      let savedHelpers = derivativeHelpers
+      let helpers = derivative.definitions.prefix(derivative.helperCount).map(\.name)
       do {
-        for definition in derivative.definitions {
-          try define(definition, source: SourceText(definition.description), into: &result)
+        // The helpers of an earlier `:diff … as` of this name go; the new ones replace them.
+        // (One that a function of the user's calls stays, as the user's.)
+        let oldHelpers = derivativeHelpers[alias.value] ?? []
+        let family = Set(oldHelpers + [alias.value])
+        var calledOutside: Set<String> = []
+        for (f, function) in functions where !family.contains(f) {
+          for r in bodyReferences(function.definition.body) where r.arguments != nil {
+            calledOutside.insert(r.name)
+          }
         }
+        for old in oldHelpers where !helpers.contains(old) && !calledOutside.contains(old) {
+          functions[old] = nil
+        }
+        disown(alias.value)
+        derivativeHelpers[alias.value] = nil
+        // The names are new (or the derivative's own), so no call among them can be a cycle.
+        for (k, definition) in derivative.definitions.enumerated() {
+          if k & 255 == 255 && cancellation.isCancelled { throw Cancelled() }
+          try define(
+            definition, source: SourceText(definition.description), checkCycles: false,
+            into: &result)
+        }
+        derivativeHelpers[alias.value] = helpers.isEmpty ? nil : Array(helpers)
       } catch {
         functions = saved
+        derivativeHelpers = savedHelpers
         throw error
       }
     }
@@ -83,12 +109,15 @@ extension Session {
   func symbolicDerivative(
     of definition: FunctionDefinition, wrt: [String]? = nil, names: [String]? = nil,
     helperPrefix: String? = nil,
-    parameterRanks: [String: Int] = [:], at range: SourceRange
-  ) throws(Diagnostic) -> SymbolicDerivative {
+    parameterRanks: [String: Int] = [:], maximumSize: Int? = nil, at range: SourceRange
+  ) throws -> SymbolicDerivative {
     let prefix = helperPrefix ?? "d\(definition.name.isEmpty ? "f" : definition.name)"
     var taken = Set(tensors.keys).union(Builtin.all.keys).union(Builtin.constants.keys).union(
       definition.parameters)
-    taken.formUnion(functions.keys.filter { $0 != prefix && !$0.hasPrefix(prefix + "_") })
+    // Every function is taken, except the helpers an earlier `:diff … as` of these names
+    // defined (which this derivative replaces).
+    let replaced = Set((names ?? []).flatMap { derivativeHelpers[$0] ?? [] })
+    taken.formUnion(functions.keys.filter { !replaced.contains($0) })
     taken.formUnion(names ?? [])
     var helperNames: [Int: String] = [:]
     var next = 1
@@ -104,11 +133,21 @@ extension Session {
       return try SymbolicDifferentiation.derivative(
         of: definition, wrt: wrt, functions: functions, tensors: tensors,
         parameterRanks: parameterRanks,
-        names: names, helperName: helperName, maximumSize: settings.limits.maximumSymbolicSize)
+        names: names, helperName: helperName, maximumSize: maximumSize ?? settings.limits.maximumSymbolicSize,
+        isCancelled: { [cancellation] in cancellation.isCancelled })
     } catch {
+      if error.isCancellation { throw Cancelled() }
       let what = definition.name.isEmpty ? "this expression" : definition.name
       throw Diagnostic.error(
         "cannot differentiate \(what) symbolically: \(error.message)", at: range, help: error.help)
+    }
+  }
+
+  /// Forgets that `name` is a derivative's helper (the user defined or deleted it); a
+  /// helper forgotten this way is never replaced by `:diff`.
+  func disown(_ name: String) {
+    for (owner, helpers) in derivativeHelpers where helpers.contains(name) {
+      derivativeHelpers[owner] = helpers.filter { $0 != name }
     }
   }
 

@@ -17,16 +17,29 @@ extension Session {
     let gradients = try backward(from: y)
     result.print(labelled(target.text, y.value))
     var fields: [(String, JSONValue)] = []
+    var finite = true
     for i in selected {
       let g = gradients[leaves[i]].value
       let label = target.derivativeLabel(target.parameters[i])
       result.print(labelled(label, g, showShape: true))
       fields.append((target.parameters[i], .tensor(shape: g.shape, scalars: g.scalars)))
       warnIfNotFinite(g, label, at: expr.range, into: &result)
+      finite = finite && g.scalars.allSatisfy(\.isFinite)
     }
     noteNonFiniteGradients(target, gradients, selected.map { leaves[$0] }, at: expr.range, into: &result)
+    // At a kink or a tie the value printed is a convention (autodiff's), not a derivative.
+    // (An infinite or nan gradient, as at log's or sqrt's 0, is flagged above already.)
+    let at = finite ? singularitiesAt(target) : []
+    if !at.isEmpty {
+      result.print(
+        "note: the point is at \(SymbolicColumn.describe(at)), where the derivative does not exist; the value is the one autodiff uses there"
+      )
+    }
     result.fields.append(("value", .tensor(shape: y.shape, scalars: y.value.scalars)))
     result.fields.append(("gradient", .object(fields)))
+    if !at.isEmpty {
+      result.fields.append(("singularities", .array(at.map { .string($0.description) })))
+    }
   }
 
   /// Flags a derivative with nan or inf, unless the value itself already was.

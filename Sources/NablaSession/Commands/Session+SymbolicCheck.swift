@@ -102,17 +102,35 @@ struct SymbolicComparison {
 }
 
 extension Session {
-  /// The symbolic derivative of a check's target, for arguments of the given ranks.
-  func symbolicColumn(for target: CallTarget, ranks: [Int]) -> SymbolicColumn {
-    var known: [String: Int] = [:]
-    for (p, r) in zip(target.parameters, ranks) { known[p] = r }
+  /// The symbolic derivative of a check's target: what `:diff` prints for it (the ranks of
+  /// the arguments are not used, so that the two can never disagree).
+  func symbolicColumn(for target: CallTarget, maximumSize: Int? = nil) -> SymbolicColumn {
     do {
       let derivative = try symbolicDerivative(
-        of: target.function.definition, parameterRanks: known, at: target.range)
+        of: target.function.definition, maximumSize: maximumSize, at: target.range)
       return SymbolicColumn(derivative: derivative, unavailable: nil)
-    } catch {
+    } catch let error as Diagnostic {
       return SymbolicColumn(derivative: nil, unavailable: error.message)
+    } catch {
+      return SymbolicColumn(derivative: nil, unavailable: "interrupted")
     }
+  }
+
+  /// The places where the derivative does not exist that the point is exactly at (up to
+  /// rounding): the kink of abs(x) at x = 0, log(x) at x = 0, tied elements of a max. Empty
+  /// when the function cannot be differentiated symbolically.
+  /// (Functions of more than 20000 operations are not looked at, so that `:grad` of a large
+  /// one costs no more than its backward pass.)
+  func singularitiesAt(_ target: CallTarget) -> [SingularReading] {
+    let limit = Swift.min(20_000, settings.limits.maximumSymbolicSize)
+    guard let derivative = symbolicColumn(for: target, maximumSize: limit).derivative else {
+      return []
+    }
+    var evaluator = Evaluator(tensors: tensors, functions: [:])
+    let readings = derivative.program.singularities(at: target.arguments, with: &evaluator)
+    let scale =
+      target.arguments.lazy.flatMap(\.scalars).filter(\.isFinite).map { Swift.abs($0) }.max() ?? 0
+    return SymbolicColumn.at(readings, scale: scale)
   }
 
   /// The symbolic gradients at `arguments`.

@@ -1,0 +1,112 @@
+import Foundation
+import NablaCore
+import NablaLanguage
+import Testing
+
+@testable import NablaSession
+
+/// `:diff`, and how `:check`, `:grad` and `:hessian` use and report derivatives.
+@Suite struct SymbolicCommandTests {
+  static let nested = "f(x) = sin(sin(sin(sin(sin(sin(sin(sin(x))))))))"
+
+  @Test func diffHelpersNeverTakeAUsersFunction() throws {
+    let s = try session("df_1(x) = 42", Self.nested)
+    let r = s.run(":diff f as df")
+    #expect(r.succeeded)
+    #expect(s.run("df_1(0)").output == ["42.0"])
+    // The helpers skip the user's name, and the derivative still evaluates.
+    #expect(!r.output.contains { $0.hasPrefix("df_1(") })
+    #expect(r.output.contains { $0.hasPrefix("df_2(") })
+    #expect(s.run("df(0)").output == ["1.0"])
+  }
+
+  @Test func diffAsTheSameNameReplacesItsOwnHelpers() throws {
+    let s = try session(Self.nested, "g(x) = x^2")
+    #expect(s.run(":diff f as df").succeeded)
+    let helpers = s.functions.keys.filter { $0.hasPrefix("df_") }
+    #expect(!helpers.isEmpty)
+    #expect(s.run(":diff g as df").succeeded)
+    #expect(s.functions.keys.filter { $0.hasPrefix("df_") }.isEmpty)
+    #expect(s.run("df(3)").output == ["6.0"])
+    // Again over the same function: the same helper names, nothing left over.
+    #expect(s.run(":diff f as df").succeeded)
+    #expect(s.run(":diff f as df").succeeded)
+    #expect(Set(s.functions.keys.filter { $0.hasPrefix("df_") }) == Set(helpers))
+    // A helper the user redefines is theirs: a later :diff leaves it alone.
+    #expect(s.run("df_1(x) = 7").succeeded)
+    #expect(s.run(":diff g as df").succeeded)
+    #expect(s.run("df_1(0)").output == ["7.0"])
+  }
+
+  @Test func funcsSortsNumbersByValue() throws {
+    let s = try session("h_10(x) = x", "h_2(x) = x", "h_1(x) = x", "h(x) = x", "a(x) = x")
+    #expect(
+      s.run(":funcs").output == ["a(x) = x", "h(x) = x", "h_1(x) = x", "h_2(x) = x", "h_10(x) = x"])
+  }
+}
+
+extension SymbolicCommandTests {
+  @Test func printedMatmulDerivativesHoldForEveryRank() throws {
+    let s = try session(
+      "l3(A, B) = sum(A @ B)", "A = randn(2, 3, 4, seed: 1)", "B = randn(4, 5, seed: 2)",
+      "v = randn(4, seed: 3)")
+    let diff = s.run(":diff l3 wrt B as dB")
+    #expect(diff.succeeded)
+    let printed = s.run("dB(A, B)")
+    #expect(printed.succeeded, "\(printed.error?.message ?? "")")
+    let grad = s.run(":grad l3(A, B) wrt B")
+    #expect(numbers(value(of: printed)) == numbers(field("gradient", of: grad).flatMap {
+      if case .object(let o) = $0 { o[0].1 } else { nil }
+    }))
+    #expect(s.run(":diff l3 wrt A as dA").succeeded)
+    for (a, b) in [("A", "B"), ("v", "B"), ("A", "v"), ("v", "v"), ("transpose(B)", "v")] {
+      let r = s.run(":check l3(\(a), \(b))")
+      #expect(r.output.last == "passed (tol 1e-05, rtol 1e-05)", "l3(\(a), \(b)): \(r.output)")
+      #expect(number(field("max_abs_error_symbolic", of: r)).map { $0 < 1e-12 } == true)
+      #expect(s.run("dA(\(a), \(b))").succeeded && s.run("dB(\(a), \(b))").succeeded)
+    }
+  }
+
+  @Test func checkAtLogsSingularityIsNotDifferentiableHere() throws {
+    let s = try session("fl(x) = log(x)")
+    let r = s.run(":check fl(0)")
+    #expect(r.succeeded)
+    #expect(r.output.contains { $0.hasSuffix("✗ not differentiable here") })
+    #expect(!r.output.contains { $0.contains("FAILED") })
+    #expect(field("not_differentiable", of: r) == .bool(true))
+    // Off the function's domain it is still a failure (nan there is no singularity).
+    #expect(s.run(":check fl(-1)").output.last == "FAILED (tol 1e-05, rtol 1e-05)")
+  }
+
+  @Test func gradNotesAKinkOrSingularityAtThePoint() throws {
+    let s = try session("fa(x) = abs(x)", "r(x) = relu(x)", "m(x) = max(x)", "fl(x) = log(x)")
+    let kink = s.run(":grad fa(0)")
+    #expect(
+      kink.output == [
+        "fa(0) = 0.0", "∂fa/∂x = 0.0",
+        "note: the point is at the kink of abs(x) at x = 0, where the derivative does not exist; the value is the one autodiff uses there",
+      ])
+    #expect(field("singularities", of: kink) == .array([.string("the kink of abs(x) at x = 0")]))
+    #expect(s.run(":grad fa(1)").output == ["fa(1) = 1.0", "∂fa/∂x = 1.0"])
+    #expect(s.run(":grad r(0.)").output.last?.hasPrefix("note: the point is at the kink of relu(x)") == true)
+    #expect(s.run(":grad m([1, 3, 3])").output.last?.hasPrefix("note: the point is at tied elements of max(x)") == true)
+    #expect(s.run(":grad m([1, 2, 3])").output.count == 2)
+    // An infinite gradient is flagged as such already (a warning names log).
+    #expect(s.run(":grad fl(0)").output == ["fl(0) = -inf", "∂fl/∂x = inf"])
+  }
+
+  @Test func diffStopsWhenCancelledAndChangesNothing() throws {
+    var setup = ["g0(x) = sin(x)*x"]
+    for k in 1...15 { setup.append("g\(k)(x) = g\(k - 1)(g\(k - 1)(x))") }
+    let s = try session(setup)
+    let before = s.functions.count
+    let cancellation = s.cancellation
+    Thread.detachNewThread {
+      Thread.sleep(forTimeInterval: 0.3)
+      cancellation.cancel()
+    }
+    let r = s.run(":diff g15 as dg")
+    #expect(r.error?.message == "interrupted; the session is as it was before this entry")
+    #expect(s.functions.count == before)
+  }
+}
