@@ -54,7 +54,7 @@ public final class Session {
       result.diagnostics.append(Diagnostic.error("\(error)", at: .unknown))
     }
     if result.succeeded && result.recordsInHistory {
-      let recorded = RecordedEntry(text: text, output: result.output)
+      let recorded = RecordedEntry(text: result.historyText ?? text, output: result.output)
       history.append(recorded)
       journal?.append(recorded)
     }
@@ -127,4 +127,9 @@ public struct Settings: Sendable {
   public var timeBudget = 0.2
   /// Resource limits (`:set maxelements …`), from the environment when given there.
   public var limits = Limits.environment.limits
+  /// Whether output may use characters beyond ASCII in plots (braille); the REPL clears it
+  /// when the locale is not UTF-8.
+  public var unicode = true
+  /// Text rows of a plot's drawing area (`:set plotheight`).
+  public var plotHeight = 16
 }
