@@ -55,13 +55,21 @@ struct PlotAxis {
         (Double($0), PlotAxis.power(of: $0))
       }
     case .linear:
-      let step = PlotAxis.niceStep((upper - lower) / Double(max(1, count)))
-      let first = (lower / step).rounded(.up)
-      let last = (upper / step).rounded(.down)
-      guard first <= last, last - first < 1000 else { return [] }
-      return stride(from: first, through: last, by: 1).map { k in
-        let value = k * step
-        return (value, PlotAxis.label(value, step: step))
+      // A round step can leave a short axis one tick; then a finer one gives two.
+      var rough = (upper - lower) / Double(max(1, count))
+      while true {
+        let step = PlotAxis.niceStep(rough)
+        let first = (lower / step).rounded(.up)
+        let last = (upper / step).rounded(.down)
+        guard first <= last - 1 || rough < (upper - lower) / 20, last - first < 1000 else {
+          rough /= 2
+          continue
+        }
+        guard first <= last else { return [] }
+        return stride(from: first, through: last, by: 1).map { k in
+          let value = k * step
+          return (value, PlotAxis.label(value, step: step))
+        }
       }
     }
   }
