@@ -54,7 +54,7 @@ extension Session {
       if let onProgress, t - lastReport > 0.1 {
         lastReport = t
         onProgress(
-          Progress(label: ":descend", completed: step, total: total, elapsed: t - start))
+          Progress(label: ":descend \(target.displayName)", completed: step, total: total, elapsed: t - start))
       }
     }
     // Interrupted between steps: measure where the last one ended, for the curve.
