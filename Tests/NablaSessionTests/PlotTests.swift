@@ -104,7 +104,19 @@ import Testing
     let log = PlotAxis(values: [1e-14, 0.1], scale: .log)
     #expect(log.ticks(count: 5).map(\.label) == ["1e-14", "1e-11", "1e-8", "1e-5", "1e-2"])
     #expect(PlotAxis.label(0.25, step: 0.05) == "0.25")
-    #expect(PlotAxis.label(2e6, step: 1e6) == "2e6")
+    #expect(PlotAxis.label(2e6, step: 1e6, scientific: true) == "2e6")
+    #expect(PlotAxis.label(2.5e-4, step: 5e-5, scientific: true) == "2.5e-4")
+    let small = PlotAxis(values: [0, 1e-3], scale: .linear)
+    #expect(small.ticks(count: 2).map(\.label) == ["0", "5e-4", "1e-3"])
+  }
+
+  @Test func farValuesAreClippedWithANote() throws {
+    let s = try session("r(x) = 1 / x")
+    let r = s.run(":plot r over x in [-1, 1]")
+    #expect(r.output.contains { $0.hasPrefix("note: the y axis shows ") })
+    #expect(r.output.contains { $0.hasPrefix("note: r or its derivative is nan or inf at 2 of") })
+    // exp's range reads well whole.
+    #expect(!s.run(":plot exp over x in [-10, 10]").output.contains { $0.contains("y axis shows") })
   }
 
   @Test func jsonHoldsTheSampledNumbers() throws {

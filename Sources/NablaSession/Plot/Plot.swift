@@ -1,3 +1,4 @@
+import Foundation
 import NablaCore
 
 /// A line plot drawn as text: curves in braille dots (or ASCII), axes with round ticks,
@@ -59,7 +60,12 @@ struct Plot {
     let xs = series.flatMap { $0.points.map(\.x) }
     let ys = series.flatMap { $0.points.map(\.y) }
     let xAxis = PlotAxis(values: xs, scale: xScale)
-    let yAxis = PlotAxis(values: ys, scale: yScale, padding: 0.03)
+    var yAxis = PlotAxis(values: ys, scale: yScale, padding: 0.03)
+    if let clipped = PlotAxis.clipped(ys, scale: yScale) {
+      yAxis = clipped
+      let range = "\(String(format: "%.3g", clipped.lower)) to \(String(format: "%.3g", clipped.upper))"
+      out.note = "the y axis shows \(range); a few values beyond are off the plot"
+    }
 
     // The left gutter holds the y labels; the right margin the curves' names.
     let rows = max(2, height)
@@ -223,6 +229,7 @@ struct Plot {
       legendTones.append((start..<start + 2, .series(index)))
     }
     if !legend.isEmpty { out.append(legend, tones: legendTones) }
+    if let note = out.note { out.append("note: " + note) }
     return (out.lines, out.tones)
   }
 
@@ -236,6 +243,7 @@ struct Plot {
   private struct Output {
     var lines: [String] = []
     var tones: [OutputTone] = []
+    var note: String?
 
     mutating func append(_ line: String, tones lineTones: [(Range<Int>, Tone)] = []) {
       let length = line.count

@@ -66,9 +66,11 @@ struct PlotAxis {
           continue
         }
         guard first <= last else { return [] }
+        let largest = max(abs(first), abs(last)) * step
+        let scientific = largest >= 1e5 || largest < 1e-2
         return stride(from: first, through: last, by: 1).map { k in
           let value = k * step
-          return (value, PlotAxis.label(value, step: step))
+          return (value, PlotAxis.label(value, step: step, scientific: scientific))
         }
       }
     }
@@ -82,17 +84,21 @@ struct PlotAxis {
     return 10 * power
   }
 
-  /// A tick value with as many decimals as the step needs: `-1.5`, `0`, `2e+06`.
-  static func label(_ value: Double, step: Double) -> String {
+  /// A tick value with as many digits as the step needs: `-1.5`, `0`, `2e6`, `5e-4`.
+  static func label(_ value: Double, step: Double, scientific: Bool = false) -> String {
     if abs(value) < step * 1e-9 { return "0" }
-    let magnitude = max(abs(value), step)
-    if magnitude >= 1e5 || magnitude < 1e-3 {
-      let digits = max(0, Int(Foundation.log10(abs(value)).rounded(.down)) - Int(Foundation.log10(step).rounded(.down)))
-      return String(format: "%.\(min(digits, 6))e", value)
-        .replacingOccurrences(of: "e+0", with: "e").replacingOccurrences(of: "e-0", with: "e-")
-        .replacingOccurrences(of: "e+", with: "e")
+    if scientific {
+      let exponent = Int(Foundation.floor(Foundation.log10(abs(value))))
+      let digits = max(0, exponent - Int(Foundation.floor(Foundation.log10(step) + 1e-9)))
+      let mantissa = value / Foundation.pow(10, Double(exponent))
+      var text = String(format: "%.\(min(digits, 6))f", mantissa)
+      if text.contains(".") {
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+      }
+      return text + "e\(exponent)"
     }
-    let decimals = max(0, -Int(Foundation.log10(step).rounded(.down)))
+    let decimals = max(0, -Int(Foundation.floor(Foundation.log10(step) + 1e-9)))
     return String(format: "%.\(decimals)f", value)
   }
 
@@ -103,5 +109,24 @@ struct PlotAxis {
     case 1: "10"
     default: "1e\(exponent)"
     }
+  }
+}
+
+extension PlotAxis {
+  /// A linear axis that leaves out a few far values (1/x near 0), when the middle 80% of the
+  /// values span less than a tenth of the whole range; nil when the whole range reads well.
+  static func clipped(_ values: [Double], scale: Scale) -> PlotAxis? {
+    guard scale == .linear else { return nil }
+    let sorted = values.filter(\.isFinite).sorted()
+    guard sorted.count >= 20, let low = sorted.first, let high = sorted.last else { return nil }
+    let q10 = sorted[sorted.count / 10]
+    let q90 = sorted[sorted.count - 1 - sorted.count / 10]
+    let span = q90 - q10
+    guard span > 0, high - low > 10 * span else { return nil }
+    var axis = PlotAxis(values: [max(low, q10 - span), min(high, q90 + span)], scale: .linear)
+    let pad = (axis.upper - axis.lower) * 0.03
+    axis.lower -= pad
+    axis.upper += pad
+    return axis
   }
 }
