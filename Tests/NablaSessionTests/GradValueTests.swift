@@ -53,6 +53,22 @@ import Testing
     #expect(number(value(of: s.run("grad(h)(3.0)"))) == 2)
   }
 
+  @Test func assigningAGradientDefinesAFunction() throws {
+    let s = try session("f(x) = x^2 * sin(x)", "df = grad(f)", "d2f = grad(df)")
+    #expect(s.functions["df"]?.definition.description == "df(x) = grad(f)(x)")
+    #expect(number(value(of: s.run("df(2.0)"))) == 1.9726023611141572)
+    #expect(number(value(of: s.run("d2f(2.0)"))) == -5.147769546028503)
+    #expect(s.tensors["df"] == nil)
+    #expect(s.run("x = 1.0").succeeded)
+    #expect(s.run("x = grad(f)").error?.message == "'x' is a tensor; choose another name for the function")
+  }
+
+  @Test func theGraphLabelsTheDifferentiatedArgument() throws {
+    let s = try session("f(x) = x^2 * sin(x)", "df = grad(f)")
+    let r = s.run(":graph df(2.0)")
+    #expect(r.output.contains { $0.hasPrefix("  #3 x ") && $0.contains("reshape") })
+  }
+
   @Test func aBuiltinCanBeDifferentiated() throws {
     let s = Session()
     #expect(number(value(of: s.run("grad(sin)(0.0)"))) == 1)

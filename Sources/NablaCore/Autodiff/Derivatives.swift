@@ -83,19 +83,21 @@ public func hessianVectorProduct<E: Error>(
 ///
 ///     let g = try gradient(at: [Variable(Tensor(2))], wrt: 0) { x in try x[0] * x[0] }  // 4
 ///
-/// The argument is passed to `f` through a fresh node, so only the paths through `f` count
-/// even when another argument is computed from it.
+/// The argument is passed to `f` through a fresh node (labelled `label`), so only the paths
+/// through `f` count even when another argument is computed from it.
 /// - Complexity: one forward and one backward pass of `f`.
 public func gradient(
-  at arguments: [Variable], wrt index: Int, of f: ([Variable]) throws -> Variable
+  at arguments: [Variable], wrt index: Int, label: String? = nil,
+  of f: ([Variable]) throws -> Variable
 ) throws -> Variable {
   let x = arguments[index]
   let recording = arguments.contains { $0.requiresGradient }
   let input =
     x.requiresGradient
     ? Variable(
-      Node(op: .reshape, operands: Operands(x), value: x.value, requiresGradient: true))
-    : Variable.leaf(x.value)
+      Node(
+        op: .reshape, operands: Operands(x), value: x.value, requiresGradient: true, label: label))
+    : Variable.leaf(x.value, label: label)
   var inputs = arguments
   inputs[index] = input
   let y = try f(inputs)

@@ -76,7 +76,7 @@ extension Evaluator {
       let text = (try? FunctionExpression(expr))?.description ?? "\(name)(f)"
       throw Diagnostic.error(
         "\(text) is a function, not a value", at: expr.range,
-        help: "call it, as in \(text)(x); to name it, define g(x) = \(text)(x)")
+        help: "call it, as in \(text)(x), or name it: df = \(text)")
     }
     throw Diagnostic.error(
       "unknown function '\(name)'", at: nameRange,

@@ -102,7 +102,8 @@ extension Evaluator {
       return try invoke(resolved.function, arguments.map { Evaluated($0) }, at: range).variable
     }
     let index = resolved.gradientIndices[layers - 1]
-    return try gradient(at: arguments, wrt: index) { inputs in
+    let label = labelsNodes ? resolved.parameters[index] : nil
+    return try gradient(at: arguments, wrt: index, label: label) { inputs in
       let y = try apply(resolved, inputs, layers: layers - 1, at: range)
       guard y.value.count == 1 else {
         throw Evaluator.notScalar(resolved, layers: layers, shape: y.shape, at: range)

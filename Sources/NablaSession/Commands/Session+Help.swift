@@ -12,8 +12,8 @@ extension Session {
         "gradient is with respect to the session tensors it uses.",
         "In expressions, grad(f) is the gradient as a function, as in JAX: grad(f)(x) with",
         "respect to the first parameter, grad(loss, wrt: W)(W, b) to another, grad(grad(f))(x)",
-        "the second derivative; f must give one number. A step by hand:",
-        "W = W - 0.1 * grad(loss, wrt: W)(W, b)  (:descend takes many).",
+        "the second derivative; f must give one number; df = grad(f) defines df(x). A step by",
+        "hand: W = W - 0.1 * grad(loss, wrt: W)(W, b)  (:descend takes many).",
       ],
       [
         "f(x) = x^2 * sin(x)", ":grad f(2.0)",
