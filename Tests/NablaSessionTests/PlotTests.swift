@@ -141,7 +141,7 @@ import Testing
     let s = try session("f(x) = x^2 * sin(x)")
     let r = s.run(":plot error f at 2.0")
     #expect(r.succeeded, "\(r.text())")
-    #expect(r.output.contains { $0.contains("▼") && $0.contains("(:check's step)") })
+    #expect(r.output.contains { $0.contains("▼") && $0.contains("chosen h = 1.2e-05") })
     #expect(r.output.contains { $0.contains("← rounding") && $0.contains("truncation") })
     let central = numbers(field("central", of: r))
     let h = numbers(field("h", of: r))

@@ -92,8 +92,9 @@ extension Session {
         "right end and in the legend. A vector-valued function plots its first 3 components.",
         "'error' plots |finite difference − autodiff| against the step h from 1e-1 to 1e-14,",
         "log–log, for central and forward differences: rounding error grows like ε/h to the",
-        "left, truncation error like h² (h for forward) to the right, and the step :check over",
-        "takes is marked. In scripts and --json the plot is text and the numbers are fields.",
+        "left, truncation error like h² (h for forward) to the right; the step central",
+        "differences choose, ∛ε·max(1, |x|) (as :check over does), is marked. In scripts and",
+        "--json the plot is text and the numbers are fields.",
       ],
       [
         "f(x) = x^2 * sin(x)", ":plot f over x in [-3, 3]", "g(x) = tanh(x)",

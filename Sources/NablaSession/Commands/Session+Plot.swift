@@ -174,7 +174,7 @@ extension Session {
     ]
     let derivative = "\(partial)\(name.value)/\(partial)\(resolved.parameters[0])"
     plot.title = "|numerical \(minus) autodiff| of \(derivative) at \(pointText), against the step h"
-    plot.markers = [Plot.Marker(x: chosen, label: "h = \(formatError(chosen)) (:check's step)")]
+    plot.markers = [Plot.Marker(x: chosen, label: "chosen h = \(formatError(chosen))")]
     let central = errors[.central]!
     if let best = central.indices.filter({ central[$0] > 0 && central[$0].isFinite }).min(by: {
       central[$0] < central[$1]
