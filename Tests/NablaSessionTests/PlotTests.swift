@@ -153,6 +153,13 @@ import Testing
     #expect(central.first! > 1e2 * least)
   }
 
+  @Test func anExactDifferenceSaysSo() throws {
+    let s = try session("c(x) = 0 * x + 1")
+    let r = s.run(":plot error c at 1.0")
+    #expect(r.succeeded)
+    #expect(r.output.contains { $0.hasPrefix("note: every difference was exact") })
+  }
+
   @Test(arguments: [
     (":plot f over x in [0, 1]^(3,)", "a plot's variable is a number, not a tensor"),
     (":plot f(x) over x in [0, 1]", "':plot' takes function names, not calls"),

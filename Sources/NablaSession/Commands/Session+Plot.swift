@@ -192,6 +192,9 @@ extension Session {
       )
     } else {
       show(plot, into: &result)
+      result.print(
+        "note: every difference was exact (error 0, which a log scale cannot show), as for a function linear near \(pointText)"
+      )
       result.print("central: error \(formatError(chosenError)) at h = \(formatError(chosen))")
     }
     result.print(
