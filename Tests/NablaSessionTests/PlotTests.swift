@@ -153,6 +153,13 @@ import Testing
     #expect(central.first! > 1e2 * least)
   }
 
+  @Test func valuesNearTheLargestDoubleStillPlot() throws {
+    let s = try session("h(x) = 1e308 * x", "k(x) = 1e300 * x^3 + 1/x")
+    #expect(s.run(":plot h over x in [-1, 1]").succeeded)
+    #expect(s.run(":plot k over x in [-1, 1]").succeeded)
+    #expect(PlotAxis(values: [-1e308, 1e308], scale: .linear).ticks(count: 4).count >= 2)
+  }
+
   @Test func anExactDifferenceSaysSo() throws {
     let s = try session("c(x) = 0 * x + 1")
     let r = s.run(":plot error c at 1.0")

@@ -74,8 +74,14 @@ struct Plot {
     let nameWidth = min(14, series.map(\.name.count).max() ?? 0)
     let columns = max(8, width - gutter - 1 - (nameWidth > 0 ? nameWidth + 1 : 0))
     var canvas = DotCanvas(columns: columns, rows: rows, unicode: unicode)
-    func dotX(_ drawn: Double) -> Double { xAxis.fraction(drawn) * Double(canvas.width - 1) }
-    func dotY(_ drawn: Double) -> Double { (1 - yAxis.fraction(drawn)) * Double(canvas.height - 1) }
+    // Dot coordinates, kept to a range an Int holds (a far value is drawn off the canvas).
+    func bounded(_ v: Double) -> Double { v.isNaN ? 0 : Swift.min(Swift.max(v, -1e9), 1e9) }
+    func dotX(_ drawn: Double) -> Double {
+      bounded(xAxis.fraction(drawn) * Double(canvas.width - 1))
+    }
+    func dotY(_ drawn: Double) -> Double {
+      bounded((1 - yAxis.fraction(drawn)) * Double(canvas.height - 1))
+    }
 
     // Grid lines first, so curves take the cells they cross: y = 0, then the markers.
     if yScale == .linear, yAxis.lower < 0, yAxis.upper > 0 {

@@ -24,6 +24,10 @@ struct PlotAxis {
       lower -= scale == .log ? 0.5 : max(1, abs(lower) * 0.1)
       upper += scale == .log ? 0.5 : max(1, abs(upper) * 0.1)
     }
+    // Keep the span finite (values near ±1.8e308), so fractions and ticks are numbers.
+    let limit = Double.greatestFiniteMagnitude / 8
+    lower = Swift.max(lower, -limit)
+    upper = Swift.min(upper, limit)
     let pad = (upper - lower) * padding
     self.lower = lower - pad
     self.upper = upper + pad
@@ -57,7 +61,7 @@ struct PlotAxis {
     case .linear:
       // A round step can leave a short axis one tick; then a finer one gives two.
       var rough = (upper - lower) / Double(max(1, count))
-      while true {
+      for _ in 0..<64 {
         let step = PlotAxis.niceStep(rough)
         let first = (lower / step).rounded(.up)
         let last = (upper / step).rounded(.down)
@@ -73,6 +77,7 @@ struct PlotAxis {
           return (value, PlotAxis.label(value, step: step, scientific: scientific))
         }
       }
+      return []
     }
   }
 
