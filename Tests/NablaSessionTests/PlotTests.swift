@@ -160,6 +160,14 @@ import Testing
     #expect(PlotAxis(values: [-1e308, 1e308], scale: .linear).ticks(count: 4).count >= 2)
   }
 
+  @Test func aMarkerOutsideTheRangeIsLeftOut() throws {
+    let s = try session("f(x) = x^2")
+    let r = s.run(":plot error f at 1e250")
+    #expect(r.succeeded)
+    #expect(!r.output.contains { $0.contains("▼") })
+    #expect(r.output.allSatisfy { $0.count < 200 })
+  }
+
   @Test func anExactDifferenceSaysSo() throws {
     let s = try session("c(x) = 0 * x + 1")
     let r = s.run(":plot error c at 1.0")
@@ -175,6 +183,8 @@ import Testing
     (":plot two over x in [0, 1]", "two takes 2 arguments (a, b); :plot needs a function of one"),
     (":plot error f 2.0", "expected 'at' and a point after 'f'"),
     (":plot error vec at 1.0", "vec gives shape (2,); :plot error needs one number"),
+    (":plot error f at nan", ":plot error needs a finite point of moderate size, got nan"),
+    (":plot f over x in [-1e308, 1e308]", "the range of 'x' is too wide to sample"),
   ])
   func plotErrors(_ entry: String, _ message: String) throws {
     let s = try session("f(x) = x^2", "two(a, b) = a * b", "vec(x) = [x, x]")

@@ -31,6 +31,12 @@ extension Session {
     let samples = max(2, plot.width * 2)
     let lo = domain.lower.value
     let hi = domain.upper.value
+    guard lo.isFinite, hi.isFinite, (hi - lo).isFinite else {
+      throw Diagnostic.error(
+        "the range of '\(domain.parameter.value)' is too wide to sample",
+        at: SourceRange(from: domain.lower.range, to: domain.upper.range),
+        help: "both bounds and their difference must be finite numbers")
+    }
     let xs = (0...samples).map { lo + (hi - lo) * Double($0) / Double(samples) }
     plot.xLabel = domain.parameter.value
     var fields: [(String, JSONValue)] = []
@@ -124,6 +130,10 @@ extension Session {
       throw Diagnostic.error(
         ":plot error needs a number for the point, got shape \(formatShape(at.shape))",
         at: point.range, help: "as in :plot error \(name.value) at 2.0")
+    }
+    guard x.isFinite, abs(x) < 1e300 else {
+      throw Diagnostic.error(
+        ":plot error needs a finite point of moderate size, got \(formatScalar(x))", at: point.range)
     }
     let leaf = Variable.leaf(Tensor(x))
     let y = try evaluator.call(resolved, arguments: [leaf], at: name.range)

@@ -88,6 +88,10 @@ struct Plot {
       let y = Int(dotY(0).rounded())
       for x in stride(from: 0, to: canvas.width, by: 2) { canvas.set(x, y, owner: -2) }
     }
+    // Markers inside the x range (one outside has nowhere to go).
+    let markers = self.markers.filter { marker in
+      xAxis.drawn(marker.x).map { $0 >= xAxis.lower && $0 <= xAxis.upper } ?? false
+    }
     for marker in markers {
       guard let drawn = xAxis.drawn(marker.x) else { continue }
       let x = Int(dotX(drawn).rounded())
