@@ -2,6 +2,9 @@ import NablaCore
 import NablaLanguage
 
 extension Session {
+  /// The most steps one `:descend` takes (the loss curve keeps a number per step).
+  static let maximumDescentSteps = 1_000_000
+
   /// `:descend loss(W, b) [wrt W, b] [lr 0.1] [steps 100] [momentum 0.9]`: gradient descent
   /// (heavy-ball momentum v ← μv + ∇, p ← p − lr·v) on session tensors, which are updated.
   ///
@@ -9,6 +12,11 @@ extension Session {
   /// loss was finite, and the history keeps the entry with the steps actually taken, so that
   /// `:save` replays to the same state.
   func descend(_ spec: Command.Descend, into result: inout EntryResult) throws {
+    if let steps = spec.steps, steps.value > Session.maximumDescentSteps {
+      throw Diagnostic.error(
+        ":descend takes at most \(Session.maximumDescentSteps) steps", at: steps.range,
+        help: "run it again to go on from where it stopped")
+    }
     let target = try callTarget(spec.loss, source: result.source, command: ":descend")
     let updated = try descentParameters(spec, target)
     let rate = spec.rate?.value ?? 0.1
