@@ -63,7 +63,9 @@ public struct EntryResult {
   mutating func print(_ lines: [String], tones: [OutputTone]) {
     let offset = output.count
     output += lines
-    self.tones += tones.map { OutputTone(line: $0.line + offset, columns: $0.columns, tone: $0.tone) }
+    self.tones += tones.map {
+      OutputTone(line: $0.line + offset, columns: $0.columns, tone: $0.tone)
+    }
   }
 
   mutating func print(_ line: String) {

@@ -17,7 +17,12 @@ import Testing
     #expect(losses.count == 601)
     #expect(losses.first == 10.25)
     #expect(losses.last! < 1e-15)
-    #expect(r.output.contains { $0.hasPrefix("loss 10.25 → ") && $0.hasSuffix("after 600 steps (lr \(formatScalar(rate))\(momentum > 0 ? ", momentum 0.9" : ""))") })
+    #expect(
+      r.output.contains {
+        $0.hasPrefix("loss 10.25 → ")
+          && $0.hasSuffix(
+            "after 600 steps (lr \(formatScalar(rate))\(momentum > 0 ? ", momentum 0.9" : ""))")
+      })
   }
 
   @Test func leastSquaresReachesTheNormalEquationsSolution() throws {
@@ -65,13 +70,16 @@ import Testing
     let r = s.run(":descend sqrt(q) lr 1 steps 5")
     // q: 1 → 0.5 → 0.5 − 1/(2√0.5) < 0, where sqrt is nan.
     #expect(r.succeeded)
-    #expect(r.diagnostics.first?.message.hasPrefix("the loss is nan at step 2: stopped after 1 of 5 steps") == true)
+    #expect(
+      r.diagnostics.first?.message.hasPrefix(
+        "the loss is nan at step 2: stopped after 1 of 5 steps") == true)
     #expect(s.tensors["q"]!.scalar == 0.5)
     #expect(s.history.last?.text == ":descend sqrt(q) lr 1 steps 1")
   }
 
   @Test func ctrlCStopsAtTheLastCompletedStepAndHistoryKeepsIt() throws {
-    let s = try session("A = randn(60, 60, seed: 0)", "V = randn(60, 8, seed: 1)", "l(V) = sum((A @ V)^2) / 1000")
+    let s = try session(
+      "A = randn(60, 60, seed: 0)", "V = randn(60, 8, seed: 1)", "l(V) = sum((A @ V)^2) / 1000")
     s.onProgress = { _ in s.cancellation.cancel() }
     let r = s.run(":descend l(V) lr 1e-5 steps 1000000")
     #expect(r.succeeded)
@@ -83,7 +91,8 @@ import Testing
     #expect(s.history.last?.text == ":descend l(V) lr 1e-5 steps \(taken)")
     // Replaying what history kept reaches the same tensors.
     s.onProgress = nil
-    let replay = try session("A = randn(60, 60, seed: 0)", "V = randn(60, 8, seed: 1)", "l(V) = sum((A @ V)^2) / 1000")
+    let replay = try session(
+      "A = randn(60, 60, seed: 0)", "V = randn(60, 8, seed: 1)", "l(V) = sum((A @ V)^2) / 1000")
     #expect(replay.run(s.history.last!.text).succeeded)
     #expect(replay.tensors["V"]! == s.tensors["V"]!)
   }

@@ -60,7 +60,9 @@ import Testing
     #expect(number(value(of: s.run("d2f(2.0)"))) == -5.147769546028503)
     #expect(s.tensors["df"] == nil)
     #expect(s.run("x = 1.0").succeeded)
-    #expect(s.run("x = grad(f)").error?.message == "'x' is a tensor; choose another name for the function")
+    #expect(
+      s.run("x = grad(f)").error?.message == "'x' is a tensor; choose another name for the function"
+    )
   }
 
   @Test func theGraphLabelsTheDifferentiatedArgument() throws {
@@ -78,7 +80,10 @@ import Testing
     ("grad(x)(1.0)", "'x' is a tensor, not a function", 5),
     ("grad(nope)(1.0)", "unknown function 'nope'", 5),
     ("grad(f, wrt: y)(1.0)", "'y' is not a parameter of f", 13),
-    ("grad(v)([1.0, 2.0])", "grad needs a function with one number as its value; v gives shape (2,)", 0),
+    (
+      "grad(v)([1.0, 2.0])",
+      "grad needs a function with one number as its value; v gives shape (2,)", 0
+    ),
     ("grad(f)", "grad(f) is a function, not a value", 0),
     ("grad(f, 3)(1.0)", "grad takes one function", 8),
     ("f(1)(2)", "only a function can be called", 0),

@@ -43,7 +43,8 @@ import Testing
       return
     }
     let expected = try String(contentsOf: url, encoding: .utf8)
-    #expect(actual == expected, "PlotGoldens/\(name).txt differs (NABLA_UPDATE_GOLDEN=1 rewrites it)")
+    #expect(
+      actual == expected, "PlotGoldens/\(name).txt differs (NABLA_UPDATE_GOLDEN=1 rewrites it)")
     // Every line fits the width, and ASCII plots are ASCII.
     for line in r.output { #expect(line.count <= 72, "\(line)") }
     if !golden.unicode {
@@ -55,9 +56,10 @@ import Testing
     let s = try session("f(x) = x^2")
     s.settings.format.lineWidth = 60
     let r = s.run(":plot f over x in [-1, 1]")
-    let series = Set(r.tones.compactMap { tone -> Int? in
-      if case .series(let i) = tone.tone { i } else { nil }
-    })
+    let series = Set(
+      r.tones.compactMap { tone -> Int? in
+        if case .series(let i) = tone.tone { i } else { nil }
+      })
     #expect(series == [0, 1])
     for tone in r.tones {
       let line = Array(r.output[tone.line])

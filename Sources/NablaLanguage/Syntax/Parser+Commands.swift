@@ -141,10 +141,13 @@ extension SyntaxParser {
       advance()
       let function = try expectName("expected a function name after 'error'")
       if check(.leftParen) {
-        throw error("':plot error' takes a function name, then 'at'", help: "as in :plot error f at 2.0")
+        throw error(
+          "':plot error' takes a function name, then 'at'", help: "as in :plot error f at 2.0")
       }
       guard checkWord("at") else {
-        throw error("expected 'at' and a point after '\(function.value)'", help: "as in :plot error \(function.value) at 2.0")
+        throw error(
+          "expected 'at' and a point after '\(function.value)'",
+          help: "as in :plot error \(function.value) at 2.0")
       }
       advance()
       let point = try parseExpression()
@@ -160,7 +163,8 @@ extension SyntaxParser {
       }
     } while match(.comma) != nil
     guard checkWord("over") else {
-      throw error("expected 'over' and a range", help: "as in :plot \(functions[0].value) over x in [-3, 3]")
+      throw error(
+        "expected 'over' and a range", help: "as in :plot \(functions[0].value) over x in [-3, 3]")
     }
     advance()
     let domain = try parseDomain()

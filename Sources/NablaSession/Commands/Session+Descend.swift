@@ -62,7 +62,9 @@ extension Session {
       if let onProgress, t - lastReport > 0.1 {
         lastReport = t
         onProgress(
-          Progress(label: ":descend \(target.displayName)", completed: step, total: total, elapsed: t - start))
+          Progress(
+            label: ":descend \(target.displayName)", completed: step, total: total,
+            elapsed: t - start))
       }
     }
     // Interrupted between steps: measure where the last one ended, for the curve.
@@ -121,7 +123,11 @@ extension Session {
     result.fields.append(("loss", .array(losses.map(JSONValue.number))))
     result.fields.append(("steps", .integer(taken)))
     result.fields.append(
-      ("tensors", .object(names.map { ($0, .tensor(shape: tensors[$0]!.shape, scalars: tensors[$0]!.scalars)) })))
+      (
+        "tensors",
+        .object(
+          names.map { ($0, .tensor(shape: tensors[$0]!.shape, scalars: tensors[$0]!.scalars)) })
+      ))
   }
 
   /// For each parameter of the target that descent updates, the session tensor it is.

@@ -48,7 +48,8 @@ extension Session {
         throw Diagnostic.error(
           "\(name.value) takes \(resolved.parameters.count) arguments (\(list)); :plot needs a function of one",
           at: name.range,
-          help: "fix the others in a new function, as in g(x) = \(name.value)(x\(String(repeating: ", 1.0", count: max(0, resolved.parameters.count - 1))))"
+          help:
+            "fix the others in a new function, as in g(x) = \(name.value)(x\(String(repeating: ", 1.0", count: max(0, resolved.parameters.count - 1))))"
         )
       }
       var values: [[Double]] = []
@@ -94,7 +95,8 @@ extension Session {
         plot.series.append(
           Plot.Series(
             name: shortName,
-            legend: components == 1 ? (definition ?? "\(name.value)(\(p))") : "\(name.value)(\(p))\(suffix)",
+            legend: components == 1
+              ? (definition ?? "\(name.value)(\(p))") : "\(name.value)(\(p))\(suffix)",
             points: Array(zip(xs, values[c]).map { (x: $0, y: $1) })))
         plot.series.append(
           Plot.Series(
@@ -102,10 +104,13 @@ extension Session {
             legend: "\(partial)\(shortName)/\(partial)\(p) (autodiff)",
             points: Array(zip(xs, slopes[c]).map { (x: $0, y: $1) })))
         fields.append((shortName, .array(values[c].map(JSONValue.number))))
-        fields.append(("\(partial)\(shortName)/\(partial)\(p)", .array(slopes[c].map(JSONValue.number))))
+        fields.append(
+          ("\(partial)\(shortName)/\(partial)\(p)", .array(slopes[c].map(JSONValue.number))))
         let bad = values[c].filter { !$0.isFinite }.count + slopes[c].filter { !$0.isFinite }.count
         if bad > 0 {
-          notes.append("\(shortName) or its derivative is nan or inf at \(bad) of \(2 * xs.count) samples (gaps)")
+          notes.append(
+            "\(shortName) or its derivative is nan or inf at \(bad) of \(2 * xs.count) samples (gaps)"
+          )
         }
       }
     }
@@ -133,7 +138,8 @@ extension Session {
     }
     guard x.isFinite, abs(x) < 1e300 else {
       throw Diagnostic.error(
-        ":plot error needs a finite point of moderate size, got \(formatScalar(x))", at: point.range)
+        ":plot error needs a finite point of moderate size, got \(formatScalar(x))", at: point.range
+      )
     }
     let leaf = Variable.leaf(Tensor(x))
     let y = try evaluator.call(resolved, arguments: [leaf], at: name.range)
@@ -183,7 +189,8 @@ extension Session {
         points: zip(steps, errors[.forward]!).map { (x: $0, y: $1) }),
     ]
     let derivative = "\(partial)\(name.value)/\(partial)\(resolved.parameters[0])"
-    plot.title = "|numerical \(minus) autodiff| of \(derivative) at \(pointText), against the step h"
+    plot.title =
+      "|numerical \(minus) autodiff| of \(derivative) at \(pointText), against the step h"
     plot.markers = [Plot.Marker(x: chosen, label: "chosen h = \(formatError(chosen))")]
     let central = errors[.central]!
     if let best = central.indices.filter({ central[$0] > 0 && central[$0].isFinite }).min(by: {
@@ -191,7 +198,8 @@ extension Session {
     }) {
       plot.regions = [
         Plot.Region(
-          lower: steps[0], upper: steps[best], label: u ? "← rounding ~ ε/h" : "<- rounding ~ eps/h"),
+          lower: steps[0], upper: steps[best], label: u ? "← rounding ~ ε/h" : "<- rounding ~ eps/h"
+        ),
         Plot.Region(
           lower: steps[best], upper: steps[steps.count - 1],
           label: u ? "truncation ~ h² →" : "truncation ~ h^2 ->"),

@@ -63,7 +63,8 @@ struct Plot {
     var yAxis = PlotAxis(values: ys, scale: yScale, padding: 0.03)
     if let clipped = PlotAxis.clipped(ys, scale: yScale) {
       yAxis = clipped
-      let range = "\(String(format: "%.3g", clipped.lower)) to \(String(format: "%.3g", clipped.upper))"
+      let range =
+        "\(String(format: "%.3g", clipped.lower)) to \(String(format: "%.3g", clipped.upper))"
       out.note = "the y axis shows \(range); a few values beyond are off the plot"
     }
 
@@ -210,7 +211,8 @@ struct Plot {
       guard let a = xAxis.drawn(region.lower), let b = xAxis.drawn(region.upper) else { continue }
       let from = gutter + 1 + Int(dotX(min(a, b)).rounded()) / canvas.cellWidth
       let to = gutter + 1 + Int(dotX(max(a, b)).rounded()) / canvas.cellWidth
-      let start = max(from + (to - from - region.label.count) / 2, below.count + (below.isEmpty ? 0 : 2), 0)
+      let start = max(
+        from + (to - from - region.label.count) / 2, below.count + (below.isEmpty ? 0 : 2), 0)
       below += String(repeating: " ", count: max(0, start - below.count)) + region.label
     }
     if !xLabel.isEmpty {

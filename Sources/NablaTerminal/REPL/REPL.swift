@@ -129,8 +129,9 @@ public final class REPL {
       }
     }
     if !output.isEmpty {
-      let coloured = output.count == result.output.count
-        ? style.colour(output, tones: result.tones) : output
+      // Tones count the result's lines; the graph pane may have shortened the output.
+      let coloured =
+        output.count == result.output.count ? style.colour(output, tones: result.tones) : output
       System.write(style.decorate(coloured, entry: text).joined(separator: "\n") + "\n", to: 1)
     }
     if !result.diagnostics.isEmpty {
