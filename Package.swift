@@ -37,7 +37,8 @@ let package = Package(
     .testTarget(name: "NablaCoreTests", dependencies: ["NablaCore"]),
     .testTarget(name: "NablaLanguageTests", dependencies: ["NablaLanguage", "NablaCore"]),
     .testTarget(
-      name: "NablaSessionTests", dependencies: ["NablaSession", "NablaLanguage", "NablaCore"]),
+      name: "NablaSessionTests", dependencies: ["NablaSession", "NablaLanguage", "NablaCore"],
+      exclude: ["PlotGoldens"]),
     .testTarget(
       name: "NablaTerminalTests", dependencies: ["NablaTerminal", "NablaSession"], exclude: ["GraphGoldens"]),
     // Runs the built `nabla` binary: golden transcripts, exit codes, JSON output.

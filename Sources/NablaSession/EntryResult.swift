@@ -19,8 +19,14 @@ public struct EntryResult {
   public var diagnostics: [Diagnostic] = []
   /// Structured results for `--json` (`value`, `gradient`, `trials`, …).
   public var fields: [(String, JSONValue)] = []
+  /// Parts of output lines to show in a colour on a terminal (plots); the text is the same
+  /// without them.
+  public var tones: [OutputTone] = []
   /// What the front end should do next, if anything.
   public var action: Action?
+  /// The text `:save` and the journal keep instead of the entry's, when what ran differs
+  /// from what was typed (a `:descend` stopped early keeps the steps it took).
+  var historyText: String?
   /// Whether a successful run is kept for `:save` (commands such as `:vars` are not).
   var recordsInHistory = true
   /// Whether the output holds measurements that change from run to run (`:time`), so a
@@ -53,7 +59,42 @@ public struct EntryResult {
     return parts.joined(separator: "\n")
   }
 
+  /// Appends lines with their tones, which count lines from the first of `lines`.
+  mutating func print(_ lines: [String], tones: [OutputTone]) {
+    let offset = output.count
+    output += lines
+    self.tones += tones.map {
+      OutputTone(line: $0.line + offset, columns: $0.columns, tone: $0.tone)
+    }
+  }
+
   mutating func print(_ line: String) {
     output += line.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+  }
+}
+
+
+/// How a part of the output should look on a colour terminal.
+public enum Tone: Sendable, Hashable {
+  /// The n-th data series of a plot (its curve, legend sample and label).
+  case series(Int)
+  /// Axes, ticks and grid lines.
+  case axis
+  /// A marked place on a plot and its label.
+  case marker
+}
+
+/// A run of characters of one output line with a tone.
+public struct OutputTone: Sendable, Hashable {
+  /// The index of the line in `EntryResult.output`.
+  public var line: Int
+  /// Character offsets (not bytes) in the line.
+  public var columns: Range<Int>
+  public var tone: Tone
+
+  public init(line: Int, columns: Range<Int>, tone: Tone) {
+    self.line = line
+    self.columns = columns
+    self.tone = tone
   }
 }

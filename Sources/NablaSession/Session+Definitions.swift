@@ -7,6 +7,9 @@ struct BodyReference {
   var range: SourceRange
   /// The call's arguments, or nil when the name is used as a value.
   var arguments: [Expr.Argument]?
+  /// For a call of a function value (`grad(f)(x)`), the function expression; `name` is then
+  /// the function at its core.
+  var callee: Expr? = nil
 }
 
 extension Session {
@@ -59,6 +62,11 @@ extension Session {
   ) throws(Diagnostic) {
     let n = reference.name
     let name = definition.name
+    if let callee = reference.callee {
+      var evaluator = makeEvaluator()
+      evaluator.functions[name] = UserFunction(definition)
+      _ = try evaluator.resolveFunction(callee)
+    }
     guard let arguments = reference.arguments else {
       if parameters.contains(n) || tensors[n] != nil || Builtin.constants[n] != nil { return }
       if functions[n] != nil || Builtin.all[n] != nil || n == name {
@@ -76,6 +84,11 @@ extension Session {
     }
     if parameters.contains(n) || tensors[n] != nil {
       throw Diagnostic.error("'\(n)' is a tensor, not a function", at: reference.range)
+    }
+    if FunctionExpression.transforms.contains(n), functions[n] == nil {
+      throw Diagnostic.error(
+        "\(n)(f) is a function, not a value", at: reference.range,
+        help: "call it, as in \(n)(f)(x)")
     }
     if let builtin = Builtin.all[n] {
       for argument in arguments {
@@ -172,6 +185,12 @@ extension Session {
       case .binary(_, let a, let b): stack += [b, a]
       case .call(let n, let range, let arguments):
         found.append(BodyReference(name: n, range: range, arguments: arguments))
+        stack += arguments.map(\.value).reversed()
+      case .apply(let callee, let arguments):
+        // The callee names functions, not values: it is checked whole (see checkReference).
+        let name = (try? FunctionExpression(callee))?.name ?? ""
+        found.append(
+          BodyReference(name: name, range: callee.range, arguments: arguments, callee: callee))
         stack += arguments.map(\.value).reversed()
       case .index(let base, let items):
         for item in items.reversed() {

@@ -75,7 +75,7 @@ public final class Session {
       result.diagnostics.append(Diagnostic.error("\(error)", at: .unknown))
     }
     if result.succeeded && result.recordsInHistory {
-      let recorded = RecordedEntry(text: text, output: result.output)
+      let recorded = RecordedEntry(text: result.historyText ?? text, output: result.output)
       history.append(recorded)
       journal?.append(recorded)
     }
@@ -101,6 +101,16 @@ public final class Session {
       result.diagnostics += evaluator.warnings
       result.output += value.formatted(settings.format).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
       result.fields.append(("value", .tensor(shape: value.shape, scalars: value.scalars)))
+    case .assignment(let name, let nameRange, let expr)
+    where Session.isFunctionValue(expr, functions: functions):
+      // `df = grad(f)` names the function: df(x) = grad(f)(x).
+      let resolved = try makeEvaluator().resolveFunction(expr)
+      let arguments = resolved.parameters.map { Expr.Argument(.name($0)) }
+      let definition = FunctionDefinition(
+        name: name, parameters: resolved.parameters,
+        body: Expr(.apply(callee: expr, arguments: arguments), range: expr.range),
+        nameRange: nameRange)
+      try define(definition, source: result.source, into: &result)
     case .assignment(let name, let nameRange, let expr):
       try checkAssignable(name, at: nameRange)
       var evaluator = makeEvaluator()
@@ -115,6 +125,12 @@ public final class Session {
     case .command(let command):
       try execute(command, into: &result)
     }
+  }
+
+  /// Whether an assigned expression is a function (`grad(f)`) rather than a tensor.
+  private static func isFunctionValue(_ expr: Expr, functions: [String: UserFunction]) -> Bool {
+    guard case .call(let name, _, _) = expr.kind else { return false }
+    return FunctionExpression.transforms.contains(name) && functions[name] == nil
   }
 
   private func checkAssignable(_ name: String, at range: SourceRange) throws(Diagnostic) {
@@ -152,4 +168,9 @@ public struct Settings: Sendable {
   public var timeBudget = 0.2
   /// Resource limits (`:set maxelements …`), from the environment when given there.
   public var limits = Limits.environment.limits
+  /// Whether output may use characters beyond ASCII in plots (braille); the REPL clears it
+  /// when the locale is not UTF-8.
+  public var unicode = true
+  /// Text rows of a plot's drawing area (`:set plotheight`).
+  public var plotHeight = 16
 }

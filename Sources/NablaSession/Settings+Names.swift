@@ -3,7 +3,7 @@ import NablaCore
 extension Settings {
   /// The names `:set` accepts, in the order `:help set` lists them.
   public static let names = [
-    "precision", "threshold", "linewidth", "trials", "tol", "rtol", "time",
+    "precision", "threshold", "linewidth", "trials", "tol", "rtol", "time", "plotheight",
   ] + Limits.names
 
   /// What each setting does, for `:help set` and errors.
@@ -15,6 +15,7 @@ extension Settings {
     "tol": "absolute tolerance of :check",
     "rtol": "relative tolerance of :check",
     "time": "seconds :time spends on each of its three measurements",
+    "plotheight": "text rows of a plot (4 dots each); its width is linewidth",
   ].merging(Limits.settings.map { ($0.name, $0.help) }) { a, _ in a }
 
   /// The current value of a setting as `:set` echoes it, or nil for an unknown name.
@@ -27,6 +28,7 @@ extension Settings {
     case "tol": formatScalar(tolerance)
     case "rtol": formatScalar(relativeTolerance)
     case "time": formatScalar(timeBudget)
+    case "plotheight": String(plotHeight)
     default: limits[name].map(String.init)
     }
   }

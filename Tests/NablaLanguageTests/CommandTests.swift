@@ -158,6 +158,8 @@ import Testing
       case ":diff", ":del": "\(syntax.name) f"
       case ":save", ":load": "\(syntax.name) f.nabla"
       case ":set": ":set precision 4"
+      case ":plot": ":plot f over x in [0, 1]"
+      case ":descend": ":descend f(w)"
       default: syntax.name
       }
     let command = try command(example)

@@ -396,7 +396,7 @@ import Testing
       error: expected a command name after ':'
         :
          ^
-        help: commands: :grad :check :time :diff :jacobian :hessian :graph :dot :vars :funcs :del :clear :help :quit :save :load :recover :set
+        help: commands: :grad :check :time :diff :jacobian :hessian :plot :descend :graph :dot :vars :funcs :del :clear :help :quit :save :load :recover :set
       """#
     ),
     (
@@ -405,7 +405,7 @@ import Testing
       error: unknown command ':foo'
         :foo
         ^~~~
-        help: commands: :grad :check :time :diff :jacobian :hessian :graph :dot :vars :funcs :del :clear :help :quit :save :load :recover :set
+        help: commands: :grad :check :time :diff :jacobian :hessian :plot :descend :graph :dot :vars :funcs :del :clear :help :quit :save :load :recover :set
       """#
     ),
     (
@@ -415,7 +415,7 @@ import Testing
         :gard x
         ^~~~~
         help: did you mean ':grad'?
-              commands: :grad :check :time :diff :jacobian :hessian :graph :dot :vars :funcs :del :clear :help :quit :save :load :recover :set
+              commands: :grad :check :time :diff :jacobian :hessian :plot :descend :graph :dot :vars :funcs :del :clear :help :quit :save :load :recover :set
       """#
     ),
     (

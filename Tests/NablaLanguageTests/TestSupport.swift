@@ -47,6 +47,9 @@ func parenthesized(_ e: Expr) -> String {
   case .call(let name, _, let arguments):
     let list = arguments.map { ($0.label.map { $0 + ": " } ?? "") + parenthesized($0.value) }
     return name + "(" + list.joined(separator: ", ") + ")"
+  case .apply(let callee, let arguments):
+    let list = arguments.map { ($0.label.map { $0 + ": " } ?? "") + parenthesized($0.value) }
+    return parenthesized(callee) + "(" + list.joined(separator: ", ") + ")"
   case .index(let base, let items):
     let list = items.map { item -> String in
       switch item {

@@ -163,7 +163,7 @@ struct ErrorCase: CustomTestStringConvertible, Sendable {
       entry: ":help gard", message: "no help on 'gard'", help: "did you mean 'grad'?", column: 7),
     .init(
       entry: ":set foo 1", message: "unknown setting 'foo'",
-      help: "settings: precision, threshold, linewidth, trials, tol, rtol, time, maxelements, maxnodes, maxsymbolic, maxnesting, maxentry",
+      help: "settings: precision, threshold, linewidth, trials, tol, rtol, time, plotheight, maxelements, maxnodes, maxsymbolic, maxnesting, maxentry",
       column: 6),
     // parse errors, and an entry that ends inside a bracket
     .init(entry: "1 +", message: "expected an expression after '+'", column: 4),

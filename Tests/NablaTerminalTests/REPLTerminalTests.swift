@@ -319,6 +319,31 @@ struct REPLTerminalTests {
     #expect(!repl.screen().contains("∇"))
   }
 
+  @Test func plotsAreColouredBrailleAsWideAsTheTerminal() throws {
+    let repl = try TerminalDriver(width: 70)
+    try repl.enter("f(x) = x^2")
+    let lines = try repl.enter(":plot f over x in [-1, 1]")
+    #expect(lines.contains { $0.unicodeScalars.contains { (0x2801...0x28FF).contains($0.value) } })
+    #expect(lines.map(\.count).max()! <= 69)
+    #expect(lines.map(\.count).max()! >= 64)
+    let screen = repl.screen(colors: true)
+    #expect(screen.contains("\u{1B}[36m"), "\(screen)")
+
+    let plain = try TerminalDriver(environment: ["NO_COLOR": "1"])
+    try plain.enter("f(x) = x^2")
+    try plain.enter(":plot f over x in [-1, 1]")
+    #expect(!plain.screen(colors: true).contains("\u{1B}[36m"))
+  }
+
+  @Test func plotsAreAsciiWithoutAUTF8Locale() throws {
+    let repl = try TerminalDriver(environment: ["LANG": "C"], prompt: ">>")
+    try repl.enter("f(x) = x^2")
+    let lines = try repl.enter(":plot f over x in [-1, 1]")
+    #expect(lines.count > 10)
+    #expect(lines.allSatisfy { $0.unicodeScalars.allSatisfy(\.isASCII) }, "\(lines)")
+    #expect(lines.contains { $0.hasSuffix(" df/dx") })
+  }
+
   @Test func aPipeRunsAsAScriptWithoutPromptOrHistory() throws {
     let stateHome = try TerminalDriver.makeTemporaryDirectory()
     defer { try? FileManager.default.removeItem(atPath: stateHome) }

@@ -80,3 +80,30 @@ public func hessianVectorProduct<E: Error>(
   guard inner.requiresGradient else { return Tensor(uncheckedShape: x.shape, scalars: Array(repeating: 0, count: x.count)) }
   return try backward(from: inner)[leaf].value
 }
+
+/// The gradient of a scalar `f` with respect to `arguments[index]`, holding the others fixed,
+/// as a variable: recorded when any argument is, so that it can be differentiated again
+/// (`grad(grad(f))`, or a gradient step inside a function that is itself differentiated).
+///
+///     let g = try gradient(at: [Variable(Tensor(2))], wrt: 0) { x in try x[0] * x[0] }  // 4
+///
+/// The argument is passed to `f` through a fresh node (labelled `label`), so only the paths
+/// through `f` count even when another argument is computed from it.
+/// - Complexity: one forward and one backward pass of `f`.
+public func gradient(
+  at arguments: [Variable], wrt index: Int, label: String? = nil,
+  of f: ([Variable]) throws -> Variable
+) throws -> Variable {
+  let x = arguments[index]
+  let recording = arguments.contains { $0.requiresGradient }
+  let input =
+    x.requiresGradient
+    ? Variable(
+      Node(
+        op: .reshape, operands: Operands(x), value: x.value, requiresGradient: true, label: label))
+    : Variable.leaf(x.value, label: label)
+  var inputs = arguments
+  inputs[index] = input
+  let y = try f(inputs)
+  return try backward(from: y, createGraph: recording)[input]
+}

@@ -71,6 +71,16 @@ public enum NumericalDifferentiation {
   /// See `riddersRetryTolerance`.
   static let riddersMaxRestarts = 4
 
+  /// The step `gradient(of:at:method:)` takes at `x` when none is given: ∛ε·max(1, |x|) for
+  /// `.central`, √ε·max(1, |x|) for `.forward` and `.backward`, h₀ for `.richardson`.
+  public static func defaultStep(for method: DifferenceMethod, at x: Double) -> Double {
+    switch method {
+    case .central: scaledStep(at: x, factor: cbrtEpsilon)
+    case .forward, .backward: scaledStep(at: x, factor: sqrtEpsilon)
+    case .richardson: Swift.max(riddersStartStep, riddersStartFactor * Swift.abs(x))
+    }
+  }
+
   /// The default step `factor·max(1, |x|)`, rounded so that x + h is exactly representable.
   @inline(__always)
   static func scaledStep(at x: Double, factor: Double) -> Double {

@@ -72,6 +72,12 @@ extension Evaluator {
     if bindings[name] != nil || tensors[name] != nil {
       throw Diagnostic.error("'\(name)' is a tensor, not a function", at: nameRange)
     }
+    if FunctionExpression.transforms.contains(name) {
+      let text = (try? FunctionExpression(expr))?.description ?? "\(name)(f)"
+      throw Diagnostic.error(
+        "\(text) is a function, not a value", at: expr.range,
+        help: "call it, as in \(text)(x), or name it: df = \(text)")
+    }
     throw Diagnostic.error(
       "unknown function '\(name)'", at: nameRange,
       help: suggestion(for: name, functionsOnly: true)

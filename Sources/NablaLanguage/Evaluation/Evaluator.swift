@@ -154,11 +154,13 @@ public struct Evaluator {
     case 0: return try leaf(expr, bindings)
     case 1: return try evalChain(expr, bindings)
     case 2: return try evalCall(expr, bindings)
+    case 4: return try evalApply(expr, bindings)
     default: return try combine(expr, try evalAll(Evaluator.children(of: expr), bindings))
     }
   }
 
-  /// How `eval` handles a node: 0 a leaf, 1 an operator chain, 2 a call, 3 children first.
+  /// How `eval` handles a node: 0 a leaf, 1 an operator chain, 2 a call, 3 children first,
+  /// 4 a call of a function value.
   @inline(never)
   static func step(for expr: Expr) -> Int {
     switch expr.kind {
@@ -166,6 +168,7 @@ public struct Evaluator {
     case .binary: 1
     case .call: 2
     case .unary, .tensor, .index: 3
+    case .apply: 4
     }
   }
 

@@ -96,6 +96,13 @@ public struct OperationCount {
           calls[name, default: 0] += 1
         }
         stack += arguments.map(\.value)
+      case .apply(let callee, let arguments):
+        // A gradient costs a forward and a backward pass, about three calls.
+        if let function = try? FunctionExpression(callee), Builtin.all[function.name] == nil {
+          if calls[function.name] == nil { order.append(function.name) }
+          calls[function.name, default: 0] += 1 + 2 * function.gradients.count
+        }
+        stack += arguments.map(\.value)
       case .index(let base, let items):
         stack.append(base)
         for item in items {

@@ -68,6 +68,10 @@ struct Lowering {
       return (try lowerChain(expr, op, scope, position), position)
     case .call(let name, _, let arguments):
       return (try lowerCall(name, arguments, scope, position), position)
+    case .apply:
+      throw SymbolicError(
+        "grad(f)(x) inside a function is not differentiated symbolically yet",
+        help: "autodiff and numerical differentiation still apply")
     case .index(let base, let items):
       var args = [try lower(base, scope)]
       var patterns: [IndexPattern] = []

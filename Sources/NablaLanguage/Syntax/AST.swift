@@ -29,6 +29,8 @@ public final class Expr: @unchecked Sendable {
     case binary(BinaryOperator, Expr, Expr)
     /// A call of a named function: `f(a, b, axis: 0)`.
     case call(name: String, nameRange: SourceRange, arguments: [Argument])
+    /// A call of a function that is itself an expression: `grad(f)(x)`, `grad(f, wrt: W)(W, b)`.
+    case apply(callee: Expr, arguments: [Argument])
     /// Indexing or slicing: `x[0]`, `W[:, 1:3]`, `x[::-1]`, `x[..., 0]`.
     case index(base: Expr, items: [IndexItem])
   }
@@ -239,6 +241,13 @@ extension Expr {
     Expr(.call(name: name, nameRange: .unknown, arguments: arguments), range: range)
   }
 
+  /// A call of the function `callee` evaluates to, such as `grad(f)`.
+  public static func apply(
+    _ callee: Expr, _ arguments: [Argument], range: SourceRange = .unknown
+  ) -> Expr {
+    Expr(.apply(callee: callee, arguments: arguments), range: range)
+  }
+
   /// Indexing `base` with `items`.
   public static func index(_ base: Expr, _ items: [IndexItem], range: SourceRange = .unknown)
     -> Expr
@@ -254,7 +263,7 @@ extension Expr {
     case .name, .tensor: .primary
     case .unary: .prefix
     case .binary(let op, _, _): op.precedence
-    case .call, .index: .postfix
+    case .call, .apply, .index: .postfix
     }
   }
 }
@@ -267,6 +276,7 @@ extension Expr.Kind {
     case .tensor(let elements): !elements.isEmpty
     case .unary, .binary, .index: true
     case .call(_, _, let arguments): !arguments.isEmpty
+    case .apply: true
     }
   }
 
@@ -283,6 +293,9 @@ extension Expr.Kind {
       body(lhs)
       body(rhs)
     case .call(_, _, let arguments):
+      for argument in arguments { body(argument.value) }
+    case .apply(let callee, let arguments):
+      body(callee)
       for argument in arguments { body(argument.value) }
     case .index(let base, let items):
       body(base)
@@ -314,6 +327,10 @@ extension Expr.Kind {
       return Expr.mix(4, BinaryOperator.allCases.firstIndex(of: op)!)
     case .call(let name, _, let arguments):
       var hash = Expr.mix(5, name.hashValue)
+      for argument in arguments { hash = Expr.mix(hash, argument.label?.hashValue ?? 0) }
+      return hash
+    case .apply(_, let arguments):
+      var hash = 7
       for argument in arguments { hash = Expr.mix(hash, argument.label?.hashValue ?? 0) }
       return hash
     case .index(_, let items):

@@ -27,6 +27,12 @@ public enum Command: Sendable, Hashable {
   case graph(Expr)
   /// `:dot EXPR > PATH`: Graphviz export.
   case dot(Expr, path: Located<String>)
+  /// `:plot NAME, ... over PARAM in [LO, HI]`: the functions and their derivatives.
+  case plot(functions: [Located<String>], domain: ParameterDomain)
+  /// `:plot error NAME at EXPR`: the error of finite differences against the step.
+  case plotError(function: Located<String>, at: Expr)
+  /// `:descend EXPR [wrt NAME, ...] [lr X] [steps N] [momentum X]`: gradient descent.
+  case descend(Descend)
   /// `:vars`: list session tensors.
   case vars
   /// `:funcs`: list session functions.
@@ -78,6 +84,32 @@ public enum Command: Sendable, Hashable {
     }
   }
 
+  /// The options of `:descend`.
+  public struct Descend: Sendable, Hashable {
+    /// The loss: a call of a session function, or an expression of session tensors.
+    public var loss: Expr
+    /// `wrt NAME, ...`: the session tensors to update (all those the loss is given when empty).
+    public var wrt: [Located<String>]
+    /// `lr NUMBER`: the learning rate.
+    public var rate: Located<Double>?
+    /// `steps INT`
+    public var steps: Located<Int>?
+    /// `momentum NUMBER`: heavy-ball momentum, from 0 (none) to below 1.
+    public var momentum: Located<Double>?
+
+    /// Creates the options; absent clauses are nil.
+    public init(
+      loss: Expr, wrt: [Located<String>] = [], rate: Located<Double>? = nil,
+      steps: Located<Int>? = nil, momentum: Located<Double>? = nil
+    ) {
+      self.loss = loss
+      self.wrt = wrt
+      self.rate = rate
+      self.steps = steps
+      self.momentum = momentum
+    }
+  }
+
   /// `PARAM in [LO, HI]` or `PARAM in [LO, HI]^(3, 4)`: uniform samples in a box.
   public struct ParameterDomain: Sendable, Hashable {
     /// The parameter's name.
@@ -111,6 +143,8 @@ public enum Command: Sendable, Hashable {
     case .jacobian: ":jacobian"
     case .hessian: ":hessian"
     case .graph: ":graph"
+    case .plot, .plotError: ":plot"
+    case .descend: ":descend"
     case .dot: ":dot"
     case .vars: ":vars"
     case .funcs: ":funcs"
@@ -160,6 +194,14 @@ extension Command {
       name: ":jacobian", usages: [":jacobian EXPR"], summary: "Jacobian of an expression"),
     CommandSyntax(
       name: ":hessian", usages: [":hessian EXPR"], summary: "Hessian of a scalar expression"),
+    CommandSyntax(
+      name: ":plot",
+      usages: [":plot NAME, ... over PARAM in [LO, HI]", ":plot error NAME at EXPR"],
+      summary: "plot functions and their derivatives, or finite-difference error"),
+    CommandSyntax(
+      name: ":descend",
+      usages: [":descend EXPR [wrt NAME, ...] [lr NUMBER] [steps INT] [momentum NUMBER]"],
+      summary: "gradient descent on session tensors, with the loss curve"),
     CommandSyntax(
       name: ":graph", usages: [":graph EXPR"], summary: "show the computation graph"),
     CommandSyntax(

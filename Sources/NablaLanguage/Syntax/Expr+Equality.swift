@@ -41,6 +41,13 @@ extension Expr: Hashable {
           guard x.label == y.label else { return false }
           pending.append((x.value, y.value))
         }
+      case (.apply(let calleeA, let argsA), .apply(let calleeB, let argsB)):
+        guard argsA.count == argsB.count else { return false }
+        pending.append((calleeA, calleeB))
+        for (x, y) in zip(argsA, argsB) {
+          guard x.label == y.label else { return false }
+          pending.append((x.value, y.value))
+        }
       case (.index(let baseA, let itemsA), .index(let baseB, let itemsB)):
         guard itemsA.count == itemsB.count else { return false }
         pending.append((baseA, baseB))

@@ -91,6 +91,15 @@ extension Expr: CustomStringConvertible {
         pieces.append(.expr(argument.value))
       }
       pieces.append(.text(")"))
+    case .apply(let callee, let arguments):
+      pieces.append(.expr(callee))
+      pieces.append(.text("("))
+      for (index, argument) in arguments.enumerated() {
+        if index > 0 { pieces.append(.text(", ")) }
+        if let label = argument.label { pieces.append(.text(label + ": ")) }
+        pieces.append(.expr(argument.value))
+      }
+      pieces.append(.text(")"))
     case .index(let base, let items):
       child(base, parenthesized: base.precedence < .postfix)
       pieces.append(.text("["))

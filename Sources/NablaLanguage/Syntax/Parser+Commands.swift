@@ -55,6 +55,10 @@ extension SyntaxParser {
       }
     case "diff":
       return try parseDiff()
+    case "plot":
+      return try parsePlot()
+    case "descend":
+      return .descend(try parseDescend())
     case "dot":
       // `>` ends the expression here, so the expression is parsed below the comparisons.
       let expr = try parseAdditive()
@@ -129,6 +133,85 @@ extension SyntaxParser {
     }
     try expectEndOfCommand(clauses: ["wrt", "as"])
     return .diff(function: function, wrt: wrt, as: alias)
+  }
+
+  /// `:plot f, g over x in [LO, HI]` or `:plot error f at EXPR`.
+  mutating func parsePlot() throws(Diagnostic) -> Command {
+    if checkWord("error"), !peekWord(1, is: "over"), peek(1).kind != .comma {
+      advance()
+      let function = try expectName("expected a function name after 'error'")
+      if check(.leftParen) {
+        throw error(
+          "':plot error' takes a function name, then 'at'", help: "as in :plot error f at 2.0")
+      }
+      guard checkWord("at") else {
+        throw error(
+          "expected 'at' and a point after '\(function.value)'",
+          help: "as in :plot error \(function.value) at 2.0")
+      }
+      advance()
+      let point = try parseExpression()
+      try expectEndOfCommand()
+      return .plotError(function: function, at: point)
+    }
+    var functions: [Located<String>] = []
+    repeat {
+      functions.append(try expectName("expected a function name after \(describePrevious()!)"))
+      if check(.leftParen) {
+        throw error(
+          "':plot' takes function names, not calls", help: "as in :plot f over x in [-3, 3]")
+      }
+    } while match(.comma) != nil
+    guard checkWord("over") else {
+      throw error(
+        "expected 'over' and a range", help: "as in :plot \(functions[0].value) over x in [-3, 3]")
+    }
+    advance()
+    let domain = try parseDomain()
+    if let shape = domain.shape {
+      throw Diagnostic.error(
+        "a plot's variable is a number, not a tensor", at: shape.range,
+        help: "as in :plot f over x in [-3, 3]")
+    }
+    if domain.lower.value == domain.upper.value {
+      throw Diagnostic.error(
+        "the range of '\(domain.parameter.value)' is empty",
+        at: SourceRange(from: domain.lower.range, to: domain.upper.range),
+        help: "give two different bounds, as in [-3, 3]")
+    }
+    try expectEndOfCommand()
+    return .plot(functions: functions, domain: domain)
+  }
+
+  /// `:descend EXPR [wrt NAME, ...] [lr X] [steps N] [momentum X]`, the clauses in any order.
+  mutating func parseDescend() throws(Diagnostic) -> Command.Descend {
+    let loss = try parseExpression()
+    var descend = Command.Descend(loss: loss)
+    let clauses = ["wrt", "lr", "steps", "momentum"]
+    var seen: Set<String> = []
+    while case .identifier(let word) = current.kind, clauses.contains(word) {
+      let keyword = advance()
+      guard seen.insert(word).inserted else {
+        throw Diagnostic.error("'\(word)' is given twice", at: keyword.range)
+      }
+      switch word {
+      case "wrt":
+        repeat {
+          descend.wrt.append(try expectName("expected a name after \(describePrevious()!)"))
+        } while match(.comma) != nil
+      case "lr": descend.rate = try parseUnsignedNumber(after: word)
+      case "steps": descend.steps = try parseWholeNumber(after: word, minimum: 1)
+      default:
+        let momentum = try parseUnsignedNumber(after: word)
+        guard momentum.value < 1 else {
+          throw Diagnostic.error(
+            "momentum must be below 1", at: momentum.range, help: "0.9 is usual; 0 is none")
+        }
+        descend.momentum = momentum
+      }
+    }
+    try expectEndOfCommand(clauses: clauses)
+    return descend
   }
 
   /// `:check NAME over PARAM in [LO, HI][^(SHAPE)], ... [trials INT] [tol X] [rtol X] [seed INT]`.

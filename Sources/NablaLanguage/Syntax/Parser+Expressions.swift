@@ -90,6 +90,14 @@ extension SyntaxParser {
     var expr = try parsePrimary()
     while true {
       if check(.leftParen) {
+        // A call's result may be called again: `grad(f)(x)`.
+        if case .call = expr.kind {
+          expr = try parseApply(of: expr)
+          continue
+        } else if case .apply = expr.kind {
+          expr = try parseApply(of: expr)
+          continue
+        }
         guard case .name(let name) = expr.kind, position == startIndex + 1 else {
           var help: String?
           if case .number = expr.kind { help = "write '*' to multiply" }
@@ -107,6 +115,22 @@ extension SyntaxParser {
 
   /// `f(a, b, axis: 0)`: keyword arguments after positional ones, each keyword once.
   mutating func parseCall(name: String, nameRange: SourceRange) throws(Diagnostic) -> Expr {
+    let (arguments, closer) = try parseArguments()
+    return Expr(
+      .call(name: name, nameRange: nameRange, arguments: arguments),
+      range: SourceRange(from: nameRange, to: closer.range))
+  }
+
+  /// `grad(f)(x)`: the arguments of a call of a function-valued expression.
+  mutating func parseApply(of callee: Expr) throws(Diagnostic) -> Expr {
+    let (arguments, closer) = try parseArguments()
+    return Expr(
+      .apply(callee: callee, arguments: arguments),
+      range: SourceRange(from: callee.range, to: closer.range))
+  }
+
+  /// `(a, b, axis: 0)`, and the closing parenthesis.
+  mutating func parseArguments() throws(Diagnostic) -> ([Expr.Argument], Token) {
     let opener = try open()
     var arguments: [Expr.Argument] = []
     var firstLabel: String?
@@ -139,9 +163,7 @@ extension SyntaxParser {
         startsExpression(current.kind) ? "is a ',' missing?" : nil
       }
     let closer = try close(opener, help: help)
-    return Expr(
-      .call(name: name, nameRange: nameRange, arguments: arguments),
-      range: SourceRange(from: nameRange, to: closer.range))
+    return (arguments, closer)
   }
 
   /// `x[0]`, `W[:, 1:3]`, `x[::-1]`, `x[..., 0]`.

@@ -71,6 +71,19 @@ extension Session {
     if case .call(let name, _, let arguments) = expr.kind, let function = functions[name] {
       return try functionTarget(function, arguments, expr, source: source, evaluator: &evaluator)
     }
+    if case .apply(let callee, let arguments) = expr.kind {
+      // `:grad grad(f)(2.0)`: the function value, as a function of its parameters.
+      let resolved = try evaluator.resolveFunction(callee)
+      let body = Expr(
+        .apply(callee: callee, arguments: resolved.parameters.map { .init(.name($0)) }),
+        range: expr.range)
+      let definition = FunctionDefinition(
+        name: resolved.expression.description, parameters: resolved.parameters, body: body)
+      var target = try functionTarget(
+        UserFunction(definition), arguments, expr, source: source, evaluator: &evaluator)
+      target.isInline = true
+      return target
+    }
     let used = sessionTensors(in: expr)
     if !used.isEmpty {
       let definition = FunctionDefinition(name: "", parameters: used, body: expr)
@@ -180,6 +193,8 @@ extension Session {
       case .unary(_, let x): stack.append(x)
       case .binary(_, let a, let b): stack += [b, a]
       case .call(_, _, let args): stack += args.map(\.value).reversed()
+      // The callee holds function and parameter names, never tensors.
+      case .apply(_, let args): stack += args.map(\.value).reversed()
       case .index(let base, let items):
         for item in items.reversed() {
           switch item {

@@ -18,6 +18,12 @@ extension Session {
       try hessianCommand(expr, into: &result)
     case .graph(let expr):
       try graph(expr, into: &result)
+    case .plot(let functions, let domain):
+      try plot(functions, over: domain, into: &result)
+    case .plotError(let function, let point):
+      try plotError(function, at: point, into: &result)
+    case .descend(let spec):
+      try descend(spec, into: &result)
     case .diff(let function, let wrt, let alias):
       try diff(function, wrt: wrt, as: alias, into: &result)
     case .dot(let expr, let path):
@@ -157,6 +163,7 @@ extension Session {
     case "tol": settings.tolerance = try number(0...1e300, integer: false)
     case "rtol": settings.relativeTolerance = try number(0...1e300, integer: false)
     case "time": settings.timeBudget = try number(0.001...60, integer: false)
+    case "plotheight": settings.plotHeight = Int(try number(4...200, integer: true))
     case let limit where Limits.range(of: limit) != nil:
       let range = Limits.range(of: limit)!
       settings.limits[limit] = Int(try number(Double(range.lowerBound)...Double(range.upperBound), integer: true))

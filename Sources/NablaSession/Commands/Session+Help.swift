@@ -10,11 +10,16 @@ extension Session {
         "Prints the value and the gradient with respect to each argument of the call (or only",
         "those named after wrt), with its shape. For an expression such as sum(x^2) the",
         "gradient is with respect to the session tensors it uses.",
+        "In expressions, grad(f) is the gradient as a function, as in JAX: grad(f)(x) with",
+        "respect to the first parameter, grad(loss, wrt: W)(W, b) to another, grad(grad(f))(x)",
+        "the second derivative; f must give one number; df = grad(f) defines df(x). A step by",
+        "hand: W = W - 0.1 * grad(loss, wrt: W)(W, b)  (:descend takes many).",
       ],
       [
         "f(x) = x^2 * sin(x)", ":grad f(2.0)",
         "x = [1, 2, 3]", "W = randn(3, 4, seed: 0)", "loss(W, b) = sum(tanh(x @ W + b) ^ 2)",
-        ":grad loss(W, zeros(4)) wrt W", ":grad sum(x^2)",
+        ":grad loss(W, zeros(4)) wrt W", ":grad sum(x^2)", "grad(f)(2.0)",
+        "W = W - 0.1 * grad(loss, wrt: W)(W, zeros(4))",
       ]
     ),
     ":check": (
@@ -78,6 +83,39 @@ extension Session {
         "differentiating the backward pass). At most 1000 elements per argument.",
       ],
       ["f(x) = x^2 * sin(x)", ":hessian f(2.0)", "g(x) = sum(x^3)", ":hessian g([1, 2])"]
+    ),
+    ":plot": (
+      [
+        "Draws each function (of one number) and its derivative by autodiff over the range, in",
+        "braille dots (ASCII where the locale is not UTF-8), as wide as the lines (linewidth;",
+        "the terminal's width in the REPL) and plotheight rows high; each curve is named at its",
+        "right end and in the legend. A vector-valued function plots its first 3 components.",
+        "'error' plots |finite difference − autodiff| against the step h from 1e-1 to 1e-14,",
+        "log–log, for central and forward differences: rounding error grows like ε/h to the",
+        "left, truncation error like h² (h for forward) to the right; the step central",
+        "differences choose, ∛ε·max(1, |x|) (as :check over does), is marked. In scripts and",
+        "--json the plot is text and the numbers are fields.",
+      ],
+      [
+        "f(x) = x^2 * sin(x)", ":plot f over x in [-3, 3]", "g(x) = tanh(x)",
+        ":plot f, g over x in [-2, 2]", ":plot error f at 2.0",
+      ]
+    ),
+    ":descend": (
+      [
+        "Gradient descent on the session tensors the loss is given by name (or those named after",
+        "wrt): each step evaluates the loss, backpropagates and moves each tensor by −lr times",
+        "its gradient (with momentum μ: v ← μv + gradient, p ← p − lr·v). The tensors are",
+        "updated; the loss curve is plotted (log scale when it falls by 100x or more).",
+        "Defaults: lr 0.1, steps 100, momentum 0. Ctrl-C, or a loss that becomes nan or inf,",
+        "stops it with the tensors at the last good step (and :save records the steps taken).",
+      ],
+      [
+        "w = [0.0, 0.0]", "loss(w) = sum((w - [3, -1])^2)", ":descend loss(w) lr 0.1 steps 50",
+        "W = randn(2, 2, seed: 0)", "b = zeros(2)",
+        "mse(W, b) = mean(([1, -1] @ W + b - [0.5, 0.25])^2)",
+        ":descend mse(W, b) wrt W lr 0.3 steps 100 momentum 0.9",
+      ]
     ),
     ":graph": (
       [
@@ -149,8 +187,9 @@ extension Session {
         "f(x, y) = body defines a function; the body may use its parameters, session tensors,",
         "builtins and other functions (not itself, directly or through others). Redefining",
         "replaces it. Calls take arguments by position or by name: f(1, y: 2).",
+        "grad(f) is f's gradient as a function: grad(f)(x), grad(f, wrt: y)(x, y).",
       ],
-      ["f(x, y) = x * sum(y^2)", "f(2, y: [1, 2])"]
+      ["f(x, y) = x * sum(y^2)", "f(2, y: [1, 2])", "grad(f, wrt: y)(2, [1, 2])"]
     ),
     "constants": (["pi e inf nan true false; true is 1 and false is 0."], ["cos(pi)", "log(e)"]),
   ]

@@ -181,7 +181,7 @@ struct Completer: Sendable {
       if word.isEmpty { return Completion(word: word, candidates: candidates) }
     }
     var names = tensors + Builtin.constants.keys
-    names += (functions + Builtin.all.keys).map { $0 + "(" }
+    names += (functions + Builtin.all.keys + FunctionExpression.transforms).map { $0 + "(" }
     candidates += Completer.sortedUnique(names.filter { $0.hasPrefix(word) })
     return Completion(word: word, candidates: candidates)
   }

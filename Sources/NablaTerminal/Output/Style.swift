@@ -1,3 +1,5 @@
+import NablaSession
+
 /// How the REPL decorates what it prints: colour (ANSI, when wanted) and the symbols the
 /// locale can show.
 struct Style: Sendable {
@@ -46,6 +48,47 @@ struct Style: Sendable {
 
   /// Secondary text.
   func dimmed(_ text: String) -> String { color ? Style.dim + text + Style.reset : text }
+
+  /// Colours of plot series, in order (cycled).
+  private static let seriesColors = [
+    "\u{1B}[36m", "\u{1B}[33m", "\u{1B}[35m", "\u{1B}[32m", "\u{1B}[34m", "\u{1B}[31m",
+  ]
+
+  private static func code(for tone: Tone) -> String {
+    switch tone {
+    case .series(let i): seriesColors[i % seriesColors.count]
+    case .axis: dim
+    case .marker: "\u{1B}[1;31m"
+    }
+  }
+
+  /// The lines with the tones of their parts in colour (plots); unchanged without colour.
+  func colour(_ lines: [String], tones: [OutputTone]) -> [String] {
+    guard color, !tones.isEmpty else { return lines }
+    var byLine: [Int: [OutputTone]] = [:]
+    for tone in tones { byLine[tone.line, default: []].append(tone) }
+    return lines.enumerated().map { index, line in
+      guard let runs = byLine[index]?.sorted(by: { $0.columns.lowerBound < $1.columns.lowerBound })
+      else { return line }
+      var out = ""
+      var current: String?
+      var next = 0
+      for (column, character) in line.enumerated() {
+        while next < runs.count, runs[next].columns.upperBound <= column { next += 1 }
+        let wanted =
+          next < runs.count && runs[next].columns.contains(column)
+          ? Style.code(for: runs[next].tone) : nil
+        if wanted != current {
+          if current != nil { out += Style.reset }
+          if let wanted { out += wanted }
+          current = wanted
+        }
+        out.append(character)
+      }
+      if current != nil { out += Style.reset }
+      return out
+    }
+  }
 
   /// An entry's output with its headings in bold: the section titles of `:help`
   /// (`commands:`), the title line of `:help TOPIC`, and the column titles of `:vars` and

@@ -32,6 +32,8 @@ public final class REPL {
       color: Style.wantsColor(
         environment: System.environment, outputIsTerminal: System.isTerminal(1)),
       unicode: unicode)
+    // Plots draw in braille only where the locale can show it.
+    session.settings.unicode = unicode
     // Diagnostics and the progress bar go to stderr, which may be a file (`nabla 2>log`).
     let stderrIsTerminal = System.isTerminal(2)
     errorColor = style.color && stderrIsTerminal
@@ -138,7 +140,10 @@ public final class REPL {
       }
     }
     if !output.isEmpty {
-      System.write(style.decorate(output, entry: text).joined(separator: "\n") + "\n", to: 1)
+      // Tones count the result's lines; the graph pane may have shortened the output.
+      let coloured =
+        output.count == result.output.count ? style.colour(output, tones: result.tones) : output
+      System.write(style.decorate(coloured, entry: text).joined(separator: "\n") + "\n", to: 1)
     }
     if !result.diagnostics.isEmpty {
       System.write(result.renderedDiagnostics(color: errorColor) + "\n", to: 2)

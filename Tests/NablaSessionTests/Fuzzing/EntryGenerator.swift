@@ -45,7 +45,7 @@ struct EntryGenerator {
   }
 
   mutating func entry() -> String {
-    switch int(14) {
+    switch int(15) {
     case 0, 1, 2:
       let name = pick(["x", "y", "W", "v", "A", "t\(int(3))"])
       let text = "\(name) = \(expression(depth: 3, parameters: []))"
@@ -76,6 +76,19 @@ struct EntryGenerator {
         + (chance(0.3) ? " as d\(f.name)\(int(3))" : "")
     case 12:
       return pick([":jacobian ", ":hessian ", ":graph ", ":time "]) + target()
+    case 13:
+      guard let f = functions.last else { return "grad(sin)(1.0)" }
+      let args = (0..<f.arity).map { _ in argument() }.joined(separator: ", ")
+      switch int(4) {
+      case 0:
+        return ":plot \(f.name)\(chance(0.3) ? ", sin" : "") over x in [\(pick(["-1", "0", "nan", "-1e308"])), \(pick(["1", "0", "1e308"]))]"
+      case 1: return ":plot error \(f.name) at \(argument())"
+      case 2:
+        return "grad(\(chance(0.3) ? "grad(\(f.name))" : f.name)\(chance(0.3) ? ", wrt: \(pick(EntryGenerator.parameterNames))" : ""))(\(args))"
+      default:
+        return ":descend \(f.name)(\(args)) lr \(pick(["0.1", "10", "1e300"])) steps \(pick(["1", "5", "50"]))"
+          + (chance(0.3) ? " momentum 0.9" : "")
+      }
     default:
       let (name, values) = pick(EntryGenerator.settings)
       return pick([
@@ -193,6 +206,7 @@ struct ByteMutator {
   static let dictionary: [String] = [
     "(", ")", "[", "]", ",", ":", "=", "^", "@", "+", "-", "*", "/", "...", "::", "#", "#=> ", "\n", " wrt ",
     " over ", " in ", " trials ", " tol ", " as ", ":grad ", ":check ", ":diff ", ":jacobian ", ":hessian ",
+    ":plot ", ":plot error ", " at ", ":descend ", " lr ", " steps ", " momentum ", "grad(", ")(",
     ":graph ", ":time ", ":set ", ":del ", "axis:", "keepdims:", "seed:", "nan", "inf", "1e308", "-0",
     "9223372036854775807", "sum(", "reshape(", "zeros(", "f(x) = ", "x = ", "\u{0}", "\u{FFFD}", "é", "∂", "\t",
     "\r\n", "\"",
