@@ -39,7 +39,11 @@ extension Session {
       let inputs = values.indices.map { i in
         updated[i] != nil ? Variable.leaf(values[i]) : Variable(values[i])
       }
-      let y = try target.evaluate(self, inputs)
+      // Ctrl-C in the middle of a step: the step is not taken.
+      guard let y = try evaluateUnlessInterrupted(target, inputs) else {
+        stopped = "interrupted"
+        break
+      }
       guard y.value.count == 1 else {
         throw Diagnostic.error(
           "the loss must be one number; \(target.text) has shape \(formatShape(y.shape))",
@@ -68,6 +72,7 @@ extension Session {
       }
     }
     // Interrupted between steps: measure where the last one ended, for the curve.
+    if stopped == "interrupted" { cancellation.reset() }
     if !diverged, losses.count == step {
       let y = try target.evaluate(self, values.map { Variable($0) })
       if let loss = y.value.scalars.first, loss.isFinite, y.value.count == 1 { losses.append(loss) }
@@ -222,5 +227,17 @@ extension Session {
     let before = String(decoding: utf8[..<steps.range.start], as: UTF8.self)
     let after = String(decoding: utf8[steps.range.end...], as: UTF8.self)
     return before + String(taken) + after
+  }
+}
+
+extension Session {
+  /// The target's value, or nil when Ctrl-C stopped its evaluation.
+  fileprivate func evaluateUnlessInterrupted(_ target: CallTarget, _ inputs: [Variable]) throws -> Variable? {
+    do {
+      return try target.evaluate(self, inputs)
+    } catch {
+      if error.message == Diagnostic.interrupted.message { return nil }
+      throw error
+    }
   }
 }
