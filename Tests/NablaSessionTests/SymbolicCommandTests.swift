@@ -110,3 +110,27 @@ extension SymbolicCommandTests {
     #expect(s.functions.count == before)
   }
 }
+
+extension SymbolicCommandTests {
+  @Test func hessianOfSeveralArgumentsHasEveryBlock() throws {
+    let s = try session("q2(x, y) = x^2 * y", "q(x, y) = sum(x^2 * y)")
+    let r = s.run(":hessian q2(1., 2.)")
+    #expect(
+      r.output == [
+        "q2(1., 2.) = 2.0", "∂²q2/∂x² = 4.0", "∂²q2/∂x∂y = 2.0", "∂²q2/∂y∂x = 2.0",
+        "∂²q2/∂y² = 0.0",
+      ])
+    guard case .object(let h)? = field("hessian", of: r) else {
+      Issue.record("no hessian field")
+      return
+    }
+    #expect(h.map(\.0) == ["x", "x,y", "y,x", "y"])
+    #expect(h.map { number($0.1) } == [4, 2, 2, 0])
+    // Tensor arguments: blocks of shape x.shape + y.shape.
+    let t = s.run(":hessian q([1, 2], 3)")
+    #expect(t.output.contains("∂²q/∂x∂y (2,) = [2., 4.]"))
+    #expect(t.output.contains("∂²q/∂y∂x (2,) = [2., 4.]"))
+    // One argument: as before.
+    #expect(try session("c(x) = sum(x^3)").run(":hessian c([1, 2])").output[1] == "H[c, x] (2, 2) =")
+  }
+}
