@@ -92,7 +92,7 @@ extension Session {
     }
     if let builtin = Builtin.all[n] {
       for argument in arguments {
-        if let label = argument.label, !builtin.parameters.contains(where: { $0.name == label }) {
+        if let label = argument.label, !builtin.parameters.contains(where: { $0.accepts(label) }) {
           throw Diagnostic.error(
             "\(n) has no keyword argument '\(label)'", at: argument.labelRange ?? reference.range,
             help: builtin.signature)

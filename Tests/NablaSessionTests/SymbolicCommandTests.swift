@@ -110,3 +110,45 @@ extension SymbolicCommandTests {
     #expect(s.functions.count == before)
   }
 }
+
+extension SymbolicCommandTests {
+  @Test func hessianOfSeveralArgumentsHasEveryBlock() throws {
+    let s = try session("q2(x, y) = x^2 * y", "q(x, y) = sum(x^2 * y)")
+    let r = s.run(":hessian q2(1., 2.)")
+    #expect(
+      r.output == [
+        "q2(1., 2.) = 2.0", "∂²q2/∂x² = 4.0", "∂²q2/∂x∂y = 2.0", "∂²q2/∂y∂x = 2.0",
+        "∂²q2/∂y² = 0.0",
+      ])
+    guard case .object(let h)? = field("hessian", of: r) else {
+      Issue.record("no hessian field")
+      return
+    }
+    #expect(h.map(\.0) == ["x", "x,y", "y,x", "y"])
+    #expect(h.map { number($0.1) } == [4, 2, 2, 0])
+    // Tensor arguments: blocks of shape x.shape + y.shape.
+    let t = s.run(":hessian q([1, 2], 3)")
+    #expect(t.output.contains("∂²q/∂x∂y (2,) = [2., 4.]"))
+    #expect(t.output.contains("∂²q/∂y∂x (2,) = [2., 4.]"))
+    // One argument: as before.
+    #expect(try session("c(x) = sum(x^3)").run(":hessian c([1, 2])").output[1] == "H[c, x] (2, 2) =")
+  }
+}
+
+extension SymbolicCommandTests {
+  @Test func numpyKeywordAliases() throws {
+    let s = Session()
+    #expect(s.run("full([2], fill_value: 3)").output == ["[3., 3.]"])
+    #expect(s.run("clip([-1, 0.5, 5], a_min: 0, a_max: 1)").output == ["[0. , 0.5, 1. ]"])
+    #expect(s.run("reshape(arange(6), newshape: [2, 3])").output == ["[[0., 1., 2.],", " [3., 4., 5.]]"])
+    // In definitions, :grad and :diff too (derivatives are printed with Nabla's names).
+    #expect(s.run("f(x) = sum(clip(x, a_min: 0, a_max: 1) * full(shape(x), fill_value: 2))").succeeded)
+    #expect(s.run(":grad f([-1, 0.5, 5])").output.last == "∂f/∂x (3,) = [0., 2., 0.]")
+    #expect(s.run(":diff f").succeeded)
+    #expect(
+      s.run(":grad clip(0.5, a_min: 0, a_max: 1)").output.dropFirst() == [
+        "∂clip/∂x = 1.0", "∂clip/∂lo = 0.0", "∂clip/∂hi = 0.0",
+      ])
+    #expect(s.run("full([2], fill: 3)").error?.message == "full has no keyword argument 'fill'")
+  }
+}

@@ -32,13 +32,21 @@ public struct Builtin: Sendable {
     public var optional: Bool
     /// How the default reads in help text (`0`, `false`, `none`).
     public var defaultText: String?
+    /// Other keywords that name this parameter (numpy's: `fill_value:` for `value:`).
+    public var aliases: [String]
 
-    public init(_ name: String, _ kind: Kind, default defaultText: String? = nil) {
+    public init(
+      _ name: String, _ kind: Kind, default defaultText: String? = nil, aliases: [String] = []
+    ) {
       self.name = name
       self.kind = kind
       self.optional = defaultText != nil
       self.defaultText = defaultText
+      self.aliases = aliases
     }
+
+    /// Whether `label:` names this parameter (its name or an alias).
+    public func accepts(_ label: String) -> Bool { name == label || aliases.contains(label) }
   }
 
   /// Groups for help listings.

@@ -74,7 +74,10 @@ extension Builtin {
         }),
       Builtin(
         name: "clip",
-        parameters: [.init("x", .tensor), .init("lo", .tensor), .init("hi", .tensor)],
+        parameters: [
+          .init("x", .tensor), .init("lo", .tensor, aliases: ["a_min"]),
+          .init("hi", .tensor, aliases: ["a_max"]),
+        ],
         category: .elementwise, summary: "limits x to [lo, hi]: minimum(maximum(x, lo), hi)",
         example: "clip([-1, 0.5, 20], 0.01, 10)",
         body: { args in try Variable.clip(args.tensor("x"), args.tensor("lo"), args.tensor("hi")) }),
@@ -96,7 +99,8 @@ extension Builtin {
             args.tensor("x"), axes: args.list("axis"), keepDims: args.boolean("keepdims") ?? false)
         }),
       Builtin(
-        name: "reshape", parameters: [.init("x", .tensor), .init("shape", .shape)],
+        name: "reshape",
+        parameters: [.init("x", .tensor), .init("shape", .shape, aliases: ["newshape"])],
         category: .shape,
         summary: "the same elements in a new shape (one size may be -1)",
         example: "reshape(arange(6), [2, -1])",
@@ -162,7 +166,8 @@ extension Builtin {
         summary: "a tensor of ones", example: "ones([2, 3])",
         body: { args in Variable(try Tensor.ones(args.list("shape") ?? [])) }),
       Builtin(
-        name: "full", parameters: [.init("shape", .shape), .init("value", .number)],
+        name: "full",
+        parameters: [.init("shape", .shape), .init("value", .number, aliases: ["fill_value"])],
         category: .construction,
         summary: "a tensor with every element equal to value", example: "full([2, 2], 7)",
         body: { args in

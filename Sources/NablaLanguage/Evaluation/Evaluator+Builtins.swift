@@ -27,7 +27,7 @@ extension Evaluator {
     var position = 0
     for argument in arguments {
       if let label = argument.label {
-        guard let i = parameters.firstIndex(where: { $0.name == label }) else {
+        guard let i = parameters.firstIndex(where: { $0.accepts(label) }) else {
           throw Diagnostic.error(
             "\(builtin.name) has no keyword argument '\(label)'",
             at: argument.labelRange ?? expr.range,

@@ -238,7 +238,7 @@ struct Lowering {
     var next = 0
     for argument in arguments {
       if let label = argument.label {
-        guard let i = parameters.firstIndex(where: { $0.name == label }), slots[i] == nil else {
+        guard let i = parameters.firstIndex(where: { $0.accepts(label) }), slots[i] == nil else {
           throw SymbolicError(
             "\(builtin.name) has no keyword argument '\(label)' (or it is given twice)",
             help: builtin.signature)

@@ -22,6 +22,7 @@ public enum SymbolicDifferentiation {
   ///   - helperName: the name of helper k (from 1), e.g. `df_1`.
   ///   - maximumSize: the most distinct operations the function may have, calls inlined
   ///     (the derivative may have a few times more).
+  ///   - evaluable: whether to build `program` (`:diff` only prints, and leaves it empty).
   ///   - isCancelled: asked now and then; when it returns true the work stops and
   ///     `SymbolicError.cancelled` (`isCancellation`) is thrown.
   /// - Complexity: O(n) in the distinct operations of the function with its calls inlined
@@ -29,7 +30,7 @@ public enum SymbolicDifferentiation {
   public static func derivative(
     of definition: FunctionDefinition, wrt: [String]? = nil, functions: [String: UserFunction],
     tensors: [String: Tensor], parameterRanks: [String: Int] = [:], names: [String]? = nil,
-    helperName: ((Int) -> String)? = nil, maximumSize: Int = 1_000_000,
+    helperName: ((Int) -> String)? = nil, maximumSize: Int = 1_000_000, evaluable: Bool = true,
     isCancelled: (() -> Bool)? = nil
   ) throws(SymbolicError) -> SymbolicDerivative {
     let parameters = definition.parameters
@@ -63,7 +64,8 @@ public enum SymbolicDifferentiation {
         parameterRanks[p] == 0
           || (parameterRanks[p] == nil && oneElement.contains(firstGraph.variable(p).id))
       })
-    let (graph, root) = try lowered(scalars)
+    // (With no scalar parameters the second pass would build the same graph.)
+    let (graph, root) = scalars.isEmpty ? (firstGraph, firstRoot) : try lowered(scalars)
     if isCancelled?() == true { throw SymbolicError.cancelled }
     let differentiator = Differentiator(graph: graph, root: root)
     differentiator.isCancelled = isCancelled
@@ -97,14 +99,14 @@ public enum SymbolicDifferentiation {
     let plain = Emission(bound: [:], reference: { _ in .number(0) })
     func describe(_ t: Term) -> String? { t.size <= 12 ? plain.render(t).description : nil }
     var steps: [(String, Expr)] = []
-    for (k, t) in shared.enumerated() {
+    for (k, t) in shared.enumerated() where evaluable {
       if k & 255 == 255, isCancelled?() == true { throw SymbolicError.cancelled }
       steps.append(("__s\(k + 1)", evaluator.render(t)))
     }
     let program = SymbolicProgram(
       parameters: parameters,
       steps: steps,
-      gradients: gradients.map(evaluator.render),
+      gradients: evaluable ? gradients.map(evaluator.render) : [],
       siteSteps: sharedSites.enumerated().map { k, t in ("__t\(k + 1)", siteEvaluator.render(t)) },
       sites: differentiator.sites.map { site in
         SymbolicProgram.Site(

@@ -117,7 +117,7 @@ extension Session {
     var position = 0
     for argument in arguments {
       let parameter: Builtin.Parameter? =
-        argument.label.flatMap { l in builtin.parameters.first { $0.name == l } }
+        argument.label.flatMap { l in builtin.parameters.first { $0.accepts(l) } }
         ?? (argument.label == nil && position < builtin.parameters.count
           ? builtin.parameters[position] : nil)
       if argument.label == nil { position += 1 }

@@ -50,12 +50,15 @@ extension Session {
       ?? selected.map { f.parameters.count == 1 ? "d\(name)" : "d\(name)_d\($0)" }
     let derivative = try symbolicDerivative(
       of: f.definition, wrt: selected, names: names,
-      helperPrefix: names.count == 1 ? names[0] : "d\(name)",
+      helperPrefix: names.count == 1 ? names[0] : "d\(name)", evaluable: false,
       at: function.range)
 
+    // Each definition's text once: printed, defined and in the JSON.
+    var texts: [String] = []
     for (k, definition) in derivative.definitions.enumerated() {
       if k & 255 == 255 && cancellation.isCancelled { throw Cancelled() }
-      result.print(definition.description)
+      texts.append(definition.description)
+      result.print(texts[k])
     }
     for note in derivative.notes { result.print("# note: \(note)") }
     if let alias {
@@ -83,7 +86,7 @@ extension Session {
         for (k, definition) in derivative.definitions.enumerated() {
           if k & 255 == 255 && cancellation.isCancelled { throw Cancelled() }
           try define(
-            definition, source: SourceText(definition.description), checkCycles: false,
+            definition, source: SourceText(texts[k]), checkCycles: false,
             into: &result)
         }
         derivativeHelpers[alias.value] = helpers.isEmpty ? nil : Array(helpers)
@@ -94,12 +97,18 @@ extension Session {
       }
     }
     result.fields.append(
-      ("derivatives", .object(derivative.derivatives.map { ($0.name, .string($0.description)) })))
+      (
+        "derivatives",
+        .object(
+          zip(derivative.definitions, texts).dropFirst(derivative.helperCount).map {
+            ($0.name, .string($1))
+          })
+      ))
     result.fields.append(
       (
         "helpers",
         .array(
-          derivative.definitions.prefix(derivative.helperCount).map { .string($0.description) })
+          texts.prefix(derivative.helperCount).map { .string($0) })
       ))
     result.fields.append(("notes", .array(derivative.notes.map { .string($0) })))
   }
@@ -109,7 +118,8 @@ extension Session {
   func symbolicDerivative(
     of definition: FunctionDefinition, wrt: [String]? = nil, names: [String]? = nil,
     helperPrefix: String? = nil,
-    parameterRanks: [String: Int] = [:], maximumSize: Int? = nil, at range: SourceRange
+    parameterRanks: [String: Int] = [:], maximumSize: Int? = nil, evaluable: Bool = true,
+    at range: SourceRange
   ) throws -> SymbolicDerivative {
     let prefix = helperPrefix ?? "d\(definition.name.isEmpty ? "f" : definition.name)"
     var taken = Set(tensors.keys).union(Builtin.all.keys).union(Builtin.constants.keys).union(
@@ -133,7 +143,7 @@ extension Session {
       return try SymbolicDifferentiation.derivative(
         of: definition, wrt: wrt, functions: functions, tensors: tensors,
         parameterRanks: parameterRanks,
-        names: names, helperName: helperName, maximumSize: maximumSize ?? settings.limits.maximumSymbolicSize,
+        names: names, helperName: helperName, maximumSize: maximumSize ?? settings.limits.maximumSymbolicSize, evaluable: evaluable,
         isCancelled: { [cancellation] in cancellation.isCancelled })
     } catch {
       if error.isCancellation { throw Cancelled() }

@@ -131,31 +131,57 @@ extension Session {
         "the Hessian with respect to \(parameter) would be \(n)×\(n) (limit 1000 elements per argument)",
         at: expr.range, help: ":hessian is for small inputs")
     }
-    var matrices: [Tensor] = []
-    for i in target.parameters.indices {
-      if cancellation.isCancelled { throw Cancelled() }
-      matrices.append(
-        try NablaCore.hessian(at: target.arguments[i], row: stopOnCancel) {
-          (x: Variable) throws(Diagnostic) -> Variable in
-          var inputs = target.arguments.map { Variable($0) }
-          inputs[i] = x
-          return try target.evaluate(self, inputs)
-        })
-    }
+    let blocks = try hessianBlocks(target)
     result.diagnostics += warnings
     result.print(labelled(target.text, y0.value))
-    for (parameter, h) in zip(target.parameters, matrices) {
-      result.print(labelled(target.matrixLabel("H", parameter), h, showShape: true))
+    let parameters = target.parameters
+    var fields: [(String, JSONValue)] = []
+    for (i, p) in parameters.enumerated() {
+      for (j, q) in parameters.enumerated() {
+        let h = blocks[i][j]
+        // One argument: H[f, x]. Several: every block, ∂²f/∂x², ∂²f/∂x∂y, ∂²f/∂y∂x, ∂²f/∂y².
+        let label =
+          parameters.count == 1
+          ? target.matrixLabel("H", p)
+          : i == j ? "∂²\(target.name)/∂\(p)²" : "∂²\(target.name)/∂\(p)∂\(q)"
+        result.print(labelled(label, h, showShape: true))
+        fields.append((i == j ? p : "\(p),\(q)", .tensor(shape: h.shape, scalars: h.scalars)))
+      }
     }
     result.fields.append(("value", .tensor(shape: y0.shape, scalars: y0.value.scalars)))
-    result.fields.append(
-      (
-        "hessian",
-        .object(
-          zip(target.parameters, matrices).map {
-            ($0, .tensor(shape: $1.shape, scalars: $1.scalars))
-          })
-      ))
+    result.fields.append(("hessian", .object(fields)))
+  }
+
+  /// Every block of the Hessian: `blocks[i][j]` is ∂²f/∂xᵢ∂xⱼ, of shape xᵢ's shape + xⱼ's
+  /// shape. The gradient is recorded once, then differentiated once per element of each
+  /// argument (every argument's second derivatives come from the same backward pass).
+  private func hessianBlocks(_ target: CallTarget) throws -> [[Tensor]] {
+    let leaves = target.arguments.map { Variable.leaf($0) }
+    let y = try target.evaluate(self, leaves)
+    let first = try backward(from: y, createGraph: true)
+    var blocks: [[Tensor]] = []
+    for (i, x) in target.arguments.enumerated() {
+      let g = first[leaves[i]]
+      var rows = [[Double]](repeating: [], count: leaves.count)
+      for k in 0..<x.count {
+        if cancellation.isCancelled { throw Cancelled() }
+        if g.requiresGradient {
+          var seed = [Double](repeating: 0, count: g.value.count)
+          seed[k] = 1
+          let second = try backward(from: g, seed: try Tensor(shape: g.shape, scalars: seed))
+          for (j, leaf) in leaves.enumerated() { rows[j] += second[leaf].value.scalars }
+        } else {
+          for (j, other) in target.arguments.enumerated() {
+            rows[j] += [Double](repeating: 0, count: other.count)
+          }
+        }
+      }
+      blocks.append(
+        try target.arguments.indices.map { j in
+          try Tensor(shape: x.shape + target.arguments[j].shape, scalars: rows[j])
+        })
+    }
+    return blocks
   }
 
   /// Stops a row-by-row computation when Ctrl-C was pressed.

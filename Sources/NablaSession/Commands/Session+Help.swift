@@ -79,8 +79,9 @@ extension Session {
     ),
     ":hessian": (
       [
-        "The matrix of second derivatives of a scalar output, for each argument (computed by",
-        "differentiating the backward pass). At most 1000 elements per argument.",
+        "The matrix of second derivatives of a scalar output (computed by differentiating the",
+        "backward pass); for several arguments every block, mixed ones too (∂²f/∂x∂y). At",
+        "most 1000 elements per argument.",
       ],
       ["f(x) = x^2 * sin(x)", ":hessian f(2.0)", "g(x) = sum(x^3)", ":hessian g([1, 2])"]
     ),
