@@ -26,8 +26,9 @@ enum LanguagePath {
     }
   }
 
-  /// W1: `h2(x) = sum(exp((x * log(a) - 2) / 3) ^ 2)`; also `:time`'s numerical gradient
-  /// (central differences through the evaluator on constants, one working buffer).
+  /// W1: `h2(x) = sum(exp((x * log(a) - 2) / 3) ^ 2)`; also the numerical gradient as `:time`
+  /// computes it (central differences through the evaluator on constants, one working
+  /// buffer), with the workload's step 1e-6 instead of `:time`'s default step.
   static func w1() throws -> Prepared {
     let notebook = try Notebook([
       "a = arange(1000) + 1",
