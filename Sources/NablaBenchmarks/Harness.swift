@@ -9,7 +9,7 @@ import NablaCore
 
 /// How a workload is expressed. `api`: the NablaCore Swift API (`Variable` ops,
 /// `valueWithGradient`). `language`: entries of the Nabla language, parsed once and evaluated
-/// through the evaluator (see `LanguagePath.swift`, a hook for a later issue).
+/// and differentiated as the session's `:grad` does (see `LanguagePath.swift`).
 enum BenchPath: String, CaseIterable {
   case api, language
 }

@@ -1,7 +1,7 @@
 // NablaBenchmarks: the five peer workloads of shared/bench/README.md on Nabla.
 //
 //     swift run -c release NablaBenchmarks [--workloads W1,W3] [--repeats N] [--target SECONDS]
-//                                          [--paths api,language]
+//                                          [--paths api,language]   (default: both)
 //
 // Each workload is built from the README's deterministic inputs, checked against the
 // README's reference values (relative error <= 1e-10) and only then timed, like peers.py:
@@ -16,7 +16,7 @@ import NablaCore
 
 struct Options {
   var workloads = ["W1", "W2", "W3", "W4", "W5"]
-  var paths: [BenchPath] = [.api]
+  var paths: [BenchPath] = [.api, .language]
   var timing = TimingOptions()
 }
 

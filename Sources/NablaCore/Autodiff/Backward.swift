@@ -153,6 +153,15 @@ private func propagate(from node: Node, at i: Int, appendingTo values: inout [Te
   values.append(g)
   let operands = node.operands
   if operands.isEmpty { return nil }
+  // A scalar node: its rule on Doubles (see `GradientRules+Scalar.swift`).
+  if g.shape.isEmpty, case .one(let gs) = g.storage, node.value.shape.isEmpty,
+    case .one(let ys) = node.value.storage,
+    let terms = scalarGradients(of: node.op, operands: operands, output: ys, gradient: gs)
+  {
+    accumulate(terms.0, into: operands[0])
+    if operands.count > 1 { accumulate(terms.1, into: operands[1]) }
+    return nil
+  }
   let needs = Needs(operands)
   let contributions: Contributions
   do {
@@ -179,6 +188,20 @@ private func propagate(from node: Node, at i: Int, appendingTo values: inout [Te
     }
   }
   return nil
+}
+
+/// Adds a scalar term to a 0-d operand's gradient, if the operand is a node that wants one.
+@inline(__always)
+private func accumulate(_ term: Double?, into operand: Operands.Operand) {
+  guard let term, case .node(let reference) = operand else { return }
+  reference._withUnsafeGuaranteedRef { input in
+    guard input.requiresGradient else { return }
+    if input.gradient == nil {
+      input.gradient = Tensor(term)
+    } else {
+      input.gradient!.add(Tensor(term))
+    }
+  }
 }
 
 /// The backward sweep recorded as a graph of its own (`createGraph`): gradients are

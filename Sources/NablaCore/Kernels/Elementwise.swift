@@ -205,6 +205,9 @@ private enum MaxShareK: BinaryKernel {
 private enum TanhGradientK: BinaryKernel {
   @inline(__always) static func apply(_ g: Double, _ y: Double) -> Double { g * (1 - y * y) }
 }
+private enum SquareGradientK: BinaryKernel {
+  @inline(__always) static func apply(_ g: Double, _ a: Double) -> Double { g * (2 * a) }
+}
 private enum SigmoidGradientK: BinaryKernel {
   @inline(__always) static func apply(_ g: Double, _ y: Double) -> Double { g * (y * (1 - y)) }
 }
@@ -344,6 +347,12 @@ extension Tensor {
   /// as written); the same value, rounded the same way. `g` and `y` have the same shape.
   static func tanhGradient(_ g: Tensor, output y: Tensor) -> Tensor {
     zipKernel(g, y, shape: y.shape, TanhGradientK.self)
+  }
+
+  /// `g ⊙ (2a)`, the gradient of `a ^ 2`, in one pass; the same value, rounded the same way.
+  /// `g` and `a` have the same shape.
+  static func squareGradient(_ g: Tensor, _ a: Tensor) -> Tensor {
+    zipKernel(g, a, shape: a.shape, SquareGradientK.self)
   }
 
   /// `g ⊙ (y ⊙ (1 − y))`, the gradient of the sigmoid from its output y, in one pass.

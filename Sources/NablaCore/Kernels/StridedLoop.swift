@@ -179,3 +179,79 @@ func contiguousSum(_ p: UnsafePointer<Double>, _ n: Int) -> Double {
   let s = (s0 + s1) + (s2 + s3)
   return (s[0] + s[1]) + tail
 }
+
+/// The dot product of `n` contiguous pairs, summed as `contiguousSum` sums (eight partial
+/// sums), so it equals `contiguousSum` of the products.
+@inline(__always)
+func contiguousDot(_ p: UnsafePointer<Double>, _ q: UnsafePointer<Double>, _ n: Int) -> Double {
+  var s0 = SIMD2<Double>(), s1 = SIMD2<Double>(), s2 = SIMD2<Double>(), s3 = SIMD2<Double>()
+  var i = 0
+  while i + 8 <= n {
+    s0 += SIMD2(p[i] * q[i], p[i + 1] * q[i + 1])
+    s1 += SIMD2(p[i + 2] * q[i + 2], p[i + 3] * q[i + 3])
+    s2 += SIMD2(p[i + 4] * q[i + 4], p[i + 5] * q[i + 5])
+    s3 += SIMD2(p[i + 6] * q[i + 6], p[i + 7] * q[i + 7])
+    i += 8
+  }
+  var tail = 0.0
+  while i < n {
+    tail += p[i] * q[i]
+    i += 1
+  }
+  let s = (s0 + s1) + (s2 + s3)
+  return (s[0] + s[1]) + tail
+}
+
+extension Tensor {
+  /// `(g ⊙ other)` summed back to `target` ("sum in reverse"), without the product as a
+  /// temporary: the gradient of a product for an input that was broadcast. `g` has the
+  /// broadcast shape; `other` and `target` broadcast to it.
+  /// - Complexity: O(g.count), one pass.
+  static func productSummed(_ g: Tensor, _ other: Tensor, to target: [Int]) throws(TensorError) -> Tensor {
+    let shape = g.shape
+    guard (try? broadcastShapes(target, shape, op: "*")) == shape,
+      (try? broadcastShapes(other.shape, shape, op: "*")) == shape
+    else {
+      return try g.combined(.multiply, with: other).unbroadcast(to: target)
+    }
+    let so = broadcastStrides(other.shape, to: shape)
+    let st = broadcastStrides(target, to: shape)
+    return Tensor(uncheckedShape: target, count: shapeCount(target), zeroed: true) { dst in
+      g.withUnsafeBufferPointer { pg in
+        other.withUnsafeBufferPointer { po in
+          // As in `scatteredAdd`: rows write disjoint elements unless the leading axis is summed.
+          forEachRowInParallel(
+            shape: shape, strides: [contiguousStrides(shape), so, st],
+            grain: st.first == 0 ? Int.max : Parallel.cheapGrain
+          ) { offsets, length, steps in
+            var (ig, io, it) = (offsets[0], offsets[1], offsets[2])
+            let (dg, dother, dt) = (steps[0], steps[1], steps[2])
+            if dt == 0 && dg == 1 && dother == 1 {
+              dst[it] += contiguousDot(pg.baseAddress! + ig, po.baseAddress! + io, length)
+            } else if dt == 0 {
+              var acc = 0.0
+              for _ in 0..<length {
+                acc += pg[ig] * po[io]
+                ig += dg
+                io += dother
+              }
+              dst[it] += acc
+            } else if dt == 1 && dg == 1 && dother == 0 {
+              let v = po[io]
+              for i in 0..<length { dst[it + i] += pg[ig + i] * v }
+            } else if dt == 1 && dg == 1 && dother == 1 {
+              for i in 0..<length { dst[it + i] += pg[ig + i] * po[io + i] }
+            } else {
+              for _ in 0..<length {
+                dst[it] += pg[ig] * po[io]
+                ig += dg
+                io += dother
+                it += dt
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}

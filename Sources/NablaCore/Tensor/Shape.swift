@@ -25,6 +25,9 @@ func contiguousStrides(_ shape: [Int]) -> [Int] {
 /// Axes are aligned from the right; each pair must be equal or contain a 1.
 public func broadcastShapes(_ a: [Int], _ b: [Int], op: String) throws(TensorError) -> [Int] {
   if a == b { return a }
+  // With a 0-d operand (a literal, the common case) the result is the other shape.
+  if b.isEmpty { return a }
+  if a.isEmpty { return b }
   let rank = Swift.max(a.count, b.count)
   var result = [Int](repeating: 1, count: rank)
   for i in 0..<rank {

@@ -94,6 +94,31 @@ public struct Tensor: Sendable {
   }
 }
 
+extension Tensor {
+  /// Whether any element is NaN or ±∞.
+  /// - Complexity: O(count), in one vectorised pass (x·0 is NaN exactly when x is not finite).
+  public var containsNonFinite: Bool {
+    if case .one(let x) = storage { return !x.isFinite }
+    return withUnsafeBufferPointer { p in
+      var s0 = SIMD4<Double>(), s1 = SIMD4<Double>()
+      var i = 0
+      let n = p.count
+      while i + 8 <= n {
+        s0 += SIMD4(p[i], p[i + 1], p[i + 2], p[i + 3]) * 0
+        s1 += SIMD4(p[i + 4], p[i + 5], p[i + 6], p[i + 7]) * 0
+        i += 8
+      }
+      var tail = 0.0
+      while i < n {
+        tail += p[i] * 0
+        i += 1
+      }
+      let s = s0 + s1
+      return ((s[0] + s[1]) + (s[2] + s[3]) + tail).isNaN
+    }
+  }
+}
+
 extension Tensor: Equatable {
   /// Exact equality of shape and elements (NaN is unequal to itself, as for Double).
   public static func == (a: Tensor, b: Tensor) -> Bool {

@@ -22,10 +22,42 @@ extension Evaluator {
 
   /// A call of a builtin or of a session function.
   mutating func evalCall(_ expr: Expr, _ bindings: [String: Variable]) throws -> Evaluated {
+    if let f = Evaluator.elementwiseCall(expr) {
+      return try applyElementwise(f, expr, try eval(Evaluator.onlyArgument(of: expr), bindings))
+    }
     let plan = try callPlan(expr, bindings)
     let values = try evalAll(plan.arguments, bindings)
     if plan.isBuiltin { return try finishBuiltin(plan, values, expr) }
     return try invoke(plan, values, at: expr.range)
+  }
+
+  /// The builtins that apply one elementwise function to their one tensor argument.
+  static let elementwiseBuiltins: [String: UnaryFunction] = [
+    "exp": .exp, "log": .log, "sin": .sin, "cos": .cos, "tan": .tan, "tanh": .tanh,
+    "sigmoid": .sigmoid, "relu": .relu, "sqrt": .sqrt, "abs": .abs,
+  ].filter { Builtin.all[$0.key] != nil }
+
+  /// The function of a call such as `sin(x)` (one positional argument, an elementwise
+  /// builtin), which `applyElementwise` evaluates without a call plan: what the builtin's
+  /// general path would do, without its argument tables.
+  @inline(never)
+  static func elementwiseCall(_ expr: Expr) -> UnaryFunction? {
+    guard case .call(let name, _, let arguments) = expr.kind, arguments.count == 1,
+      arguments[0].label == nil, let f = elementwiseBuiltins[name]
+    else { return nil }
+    return f
+  }
+
+  @inline(never)
+  static func onlyArgument(of expr: Expr) -> Expr {
+    guard case .call(_, _, let arguments) = expr.kind else { preconditionFailure("not a call") }
+    return arguments[0].value
+  }
+
+  @inline(never)
+  mutating func applyElementwise(_ f: UnaryFunction, _ expr: Expr, _ x: Evaluated) -> Evaluated {
+    guard case .call(let name, _, _) = expr.kind else { preconditionFailure("not a call") }
+    return checked(Variable.apply(f, x.variable), anyInputNonFinite: x.nonFinite, op: name, expr)
   }
 
   /// What a call evaluates: the argument expressions in order, and either the session

@@ -7,8 +7,15 @@ extension Evaluator {
   mutating func checked(
     _ y: Variable, inputs: [Evaluated], op: String, _ expr: Expr
   ) -> Evaluated {
-    let nonFinite = y.value.scalars.contains { !$0.isFinite }
-    if nonFinite && !inputs.contains(where: { $0.nonFinite }) {
+    checked(y, anyInputNonFinite: inputs.contains(where: { $0.nonFinite }), op: op, expr)
+  }
+
+  /// `checked(_:inputs:op:_:)` given whether any input held NaN or Inf (no array of inputs).
+  mutating func checked(
+    _ y: Variable, anyInputNonFinite: Bool, op: String, _ expr: Expr
+  ) -> Evaluated {
+    let nonFinite = y.value.containsNonFinite
+    if nonFinite && !anyInputNonFinite {
       let name = op.first!.isLetter ? op : "'\(op)'"
       warnings.append(
         Diagnostic(

@@ -134,7 +134,7 @@ public struct Evaluator {
     var nonFinite: Bool
     init(_ variable: Variable) {
       self.variable = variable
-      self.nonFinite = variable.value.scalars.contains { !$0.isFinite }
+      self.nonFinite = variable.value.containsNonFinite
     }
     init(_ variable: Variable, nonFinite: Bool) {
       self.variable = variable
@@ -242,13 +242,22 @@ public struct Evaluator {
   /// The nodes of a left-leaning operator chain, innermost first, and its leftmost operand.
   @inline(never)
   static func spine(of expr: Expr) -> (leftmost: Expr, operators: [Expr]) {
-    var operators: [Expr] = []
+    // Counted first, so the array is allocated once and reversed in place.
+    var count = 0
     var leftmost = expr
+    while case .binary(_, let lhs, _) = leftmost.kind {
+      count += 1
+      leftmost = lhs
+    }
+    var operators: [Expr] = []
+    operators.reserveCapacity(count)
+    leftmost = expr
     while case .binary(_, let lhs, _) = leftmost.kind {
       operators.append(leftmost)
       leftmost = lhs
     }
-    return (leftmost, operators.reversed())
+    operators.reverse()
+    return (leftmost, operators)
   }
 
   @inline(never)
@@ -365,12 +374,12 @@ public struct Evaluator {
       let y = try attempt(expr) { () throws(TensorError) in
         try Variable.matmul(a.variable, b.variable)
       }
-      return checked(y, inputs: [a, b], op: "@", expr)
+      return checked(y, anyInputNonFinite: a.nonFinite || b.nonFinite, op: "@", expr)
     }
     let y = try attempt(expr) { () throws(TensorError) in
       try Variable.apply(function, a.variable, b.variable)
     }
-    return checked(y, inputs: [a, b], op: op.symbol, expr)
+    return checked(y, anyInputNonFinite: a.nonFinite || b.nonFinite, op: op.symbol, expr)
   }
 
   /// Runs a core operation, turning its error into a diagnostic at `expr`.

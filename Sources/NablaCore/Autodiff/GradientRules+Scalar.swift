@@ -1,0 +1,80 @@
+import Foundation
+
+/// The gradient rules of `GradientRules.swift` for a node whose output, gradient and operands
+/// are all 0-d scalars, on plain `Double`s: the same formulas, evaluated in the same order, so
+/// the results are bit-for-bit those of the tensor rules. A scalar graph (a 10,000-op chain, a
+/// gradient check at one point) would otherwise spend most of its sweep wrapping single
+/// numbers in `Variable`s. Only the unrecorded backward pass uses this; ops not listed here
+/// (and every non-scalar node) go through the tensor rules.
+
+/// A 0-d operand's number, or nil.
+@inline(__always)
+private func scalarValue(_ o: Operands.Operand) -> Double? {
+  switch o {
+  case .scalar(let x): return x
+  case .node(let n):
+    return n._withUnsafeGuaranteedRef { node in
+      if node.value.shape.isEmpty, case .one(let x) = node.value.storage { return x }
+      return nil
+    }
+  case .constant(let c):
+    if c.value.shape.isEmpty, case .one(let x) = c.value.storage { return x }
+    return nil
+  }
+}
+
+/// The contributions of a scalar node to its (at most two) inputs, or nil when the tensor
+/// rules must run (not all scalars, or an op without a scalar rule here). A nil term means
+/// no contribution.
+@inline(__always)
+func scalarGradients(
+  of op: Op, operands: Operands, output y: Double, gradient g: Double
+) -> (Double?, Double?)? {
+  switch op {
+  case .unary(let f):
+    guard case .one(let operand) = operands, let a = scalarValue(operand) else { return nil }
+    switch f {
+    case .negate: return (-g, nil)
+    case .exp: return (g * y, nil)
+    case .log: return (g / a, nil)
+    case .sin: return (g * Foundation.cos(a), nil)
+    case .cos: return (-(g * Foundation.sin(a)), nil)
+    case .tan: return (g * (1 + y * y), nil)
+    case .tanh: return (g * (1 - y * y), nil)
+    case .sigmoid: return (g * (y * (1 - y)), nil)
+    case .sqrt: return (g / (2 * y), nil)
+    case .square: return (g * (2 * a), nil)
+    case .reciprocal: return (-(g * (y * y)), nil)
+    case .relu: return (g * (a > 0 ? 1 : 0), nil)
+    case .abs: return (g * (a > 0 ? 1 : (a < 0 ? -1 : (a.isNaN ? a : 0))), nil)
+    case .sign, .positive, .nonzero, .finiteOrZero: return (nil, nil)
+    }
+  case .binary(let f):
+    guard case .two(let oa, let ob) = operands, let a = scalarValue(oa), let b = scalarValue(ob)
+    else { return nil }
+    switch f {
+    case .add: return (g, g)
+    case .subtract: return (g, -g)
+    case .multiply: return (g * b, g * a)
+    case .divide: return (g / b, -(g * y / b))
+    case .power:
+      // As the tensor rule: the base is 1 where a = b = 0, and log(a) is taken as 0 at a = 0.
+      let base = (b != 0 || a != 0) ? a : 1
+      let e = b - 1
+      let p = e == 2 ? base * base : Foundation.pow(base, e)
+      guard ob.needsGradient else { return (g * (b * p), nil) }
+      let safeLog = a != 0 ? Foundation.log(a) : 0
+      return (g * (b * p), g * (y * safeLog))
+    case .maximum, .minimum:
+      let share = f == .maximum ? maximumShare(a, b) : maximumShare(b, a)
+      return (g * share, g * (1 - share))
+    case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual, .maximumShare:
+      return (nil, nil)
+    }
+  default:
+    return nil
+  }
+}
+
+@inline(__always)
+private func maximumShare(_ a: Double, _ b: Double) -> Double { a > b ? 1 : (a == b ? 0.5 : 0) }
