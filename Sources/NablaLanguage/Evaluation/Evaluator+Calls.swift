@@ -55,7 +55,10 @@ extension Evaluator {
   }
 
   @inline(never)
-  mutating func applyElementwise(_ f: UnaryFunction, _ expr: Expr, _ x: Evaluated) -> Evaluated {
+  mutating func applyElementwise(_ f: UnaryFunction, _ expr: Expr, _ x: Evaluated) throws(Diagnostic)
+    -> Evaluated
+  {
+    try checkStop()
     guard case .call(let name, _, _) = expr.kind else { preconditionFailure("not a call") }
     return checked(Variable.apply(f, x.variable), anyInputNonFinite: x.nonFinite, op: name, expr)
   }
