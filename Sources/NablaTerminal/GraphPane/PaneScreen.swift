@@ -63,6 +63,8 @@ extension PaneState {
       lines.append((" " + message, .warning))
     } else if step != nil {
       lines.append((" b next step  B step back  Esc stop stepping  arrows move  Enter details  q quit", .dim))
+    } else if let hint = edgeChoiceHint {
+      lines.append((" " + hint + "  · Enter details  ? keys  q quit", .dim))
     } else {
       lines.append((
         " arrows/hjkl move  Enter details  b step backward  Tab values/∇  / search  +/- expand/collapse  ? keys  q quit",
@@ -231,8 +233,10 @@ extension PaneState {
     "(min … max  μ mean for tensors, with NaN/Inf counts)",
     "colours grade |∇| (Tab: |value|) from blue (small) to red",
     "",
-    "↑ k  to an input           ↓ j  to a consumer",
-    "← h  → l  along the row     H J K L  PgUp PgDn  pan",
+    "↑ k  to an input (the nearest)   ↓ j  to a consumer",
+    "← h  → l  after k or j: the other inputs (consumers)",
+    "          of the node left; else (and after Esc) the row",
+    "H J K L  PgUp PgDn  pan",
     "Enter  details: full value, gradient and terms",
     "b  step the backward pass   B  step back   Esc  stop",
     "Tab  values / gradients     / search   n N  next, previous",
