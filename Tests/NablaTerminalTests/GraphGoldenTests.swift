@@ -78,6 +78,15 @@ import Testing
     #expect(text.contains("nodes"))
   }
 
+  /// A narrow box cuts its lines' ends: the NaN count comes first so that it shows.
+  @Test func nanCountsComeFirstInNarrowBoxes() throws {
+    let snapshot = try GraphFixtures.snapshot(GraphFixtures.withNaN.0, graph: GraphFixtures.withNaN.1)
+    let pane = PaneState(snapshot, columns: 60, rows: 30, boxWidth: 18)
+    let text = pane.picture.render(pane.decorations()).lines().joined(separator: "\n")
+    #expect(text.contains("∇ 1 NaN"), "\(text)")
+    #expect(text.contains("= 1 NaN") || text.contains("= 1 Inf") || text.contains("∇ 1 Inf"))
+  }
+
   @Test func dotExport() throws {
     let snapshot = try GraphFixtures.snapshot(GraphFixtures.mlp.0, graph: GraphFixtures.mlp.1)
     try Golden.check(snapshot.dot(), "mlp.dot")

@@ -86,8 +86,8 @@ extension PaneState {
     } else {
       text = " #\(n.id) \(n.op)  \(n.label)  \(formatCompactShape(n.value.shape))"
     }
-    text += "  = " + summaries.value(node, snapshot).text
-    if let g = summaries.gradient(node, snapshot) { text += "  ∇ " + g.text }
+    text += "  = " + summaries.value(node, snapshot).countsFirstText
+    if let g = summaries.gradient(node, snapshot) { text += "  ∇ " + g.countsFirstText }
     let inputs = n.inputs.filter { !composites.hidden[$0] }.map { "#\(snapshot.nodes[$0].id)" }
     if !inputs.isEmpty { text += "  ← " + inputs.joined(separator: " ") }
     let users = consumers[node].map { "#\(snapshot.nodes[$0.node].id)" }

@@ -487,7 +487,7 @@ struct PaneState {
         d.gradientText[item] = "∇ 0/\(total): not yet"
         d.dimmed.insert(item)
       } else if let partial = steps.partialGradient(of: node, terms: received) {
-        d.gradientText[item] = "∇ \(received)/\(total): " + TensorSummary(partial).text
+        d.gradientText[item] = "∇ \(received)/\(total): " + TensorSummary(partial).countsFirstText
       }
     }
     return d
