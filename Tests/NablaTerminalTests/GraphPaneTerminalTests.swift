@@ -87,4 +87,18 @@ struct GraphPaneTerminalTests {
     try repl.waitForPrompt()
     #expect(try repl.enter("1 + 1") == ["2.0"])
   }
+
+  /// Without a UTF-8 locale the pane speaks ASCII, like the prompt.
+  @Test func aPlainLocaleGetsAnASCIIPane() throws {
+    let repl = try TerminalDriver(width: 100, height: 30, environment: ["LANG": "C"], prompt: ">>")
+    #expect(try repl.enter("f(x) = sum(sin(x)*x + x)") == [])
+    repl.type(":graph f([1, 2, 3])")
+    repl.press("Enter")
+    let screen = try repl.waitFor(" graph of f([1, 2, 3]) · 5 nodes".replacingOccurrences(of: "·", with: "|"))
+    #expect(screen.contains("grad 1"))
+    let ascii = screen.unicodeScalars.allSatisfy { $0.isASCII }
+    #expect(ascii, "\(screen)")
+    repl.press("q")
+    try repl.waitForPrompt()
+  }
 }

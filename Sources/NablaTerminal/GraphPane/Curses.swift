@@ -14,7 +14,8 @@ import Synchronization
 public enum GraphPane {
   /// Shows the pane on the terminal until `q`; returns nil, or why it could not open (not
   /// a terminal, an unknown `TERM`), in which case the terminal is untouched.
-  public static func show(_ snapshot: GraphSnapshot) -> String? {
+  /// `unicode`: whether the locale is UTF-8; without it the pane draws in ASCII.
+  public static func show(_ snapshot: GraphSnapshot, unicode: Bool = true) -> String? {
     guard isatty(0) != 0 && isatty(1) != 0 else {
       return "the graph pane needs a terminal (stdin and stdout are not both one); the listing above shows the graph"
     }
@@ -55,7 +56,7 @@ public enum GraphPane {
     set_escdelay(25)
     let palette = Palette(colors: has_colors() && (getenv("NO_COLOR").map { $0.pointee == 0 } ?? true))
 
-    var state = PaneState(snapshot, columns: Int(getmaxx(stdscr)), rows: Int(getmaxy(stdscr)))
+    var state = PaneState(snapshot, columns: Int(getmaxx(stdscr)), rows: Int(getmaxy(stdscr)), unicode: unicode)
     var failures = 0
     while !state.wantsToQuit {
       if resized.exchange(false, ordering: .sequentiallyConsistent), let size = System.terminalSize() {

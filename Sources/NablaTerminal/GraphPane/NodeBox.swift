@@ -28,7 +28,7 @@ struct NodeBox {
   /// `terms` how many gradient terms the node receives (stepping shows `∇ 1/3: …`).
   init(
     item: Int, of graph: VisibleGraph, snapshot: GraphSnapshot, composites: Composites,
-    summaries: inout SummaryCache, maximumWidth: Int, inputs: Int = 1, terms: Int = 1
+    summaries: inout SummaryCache, maximumWidth: Int, inputs: Int = 1, terms: Int = 1, unicode: Bool = true
   ) {
     let node = graph.representative[item]
     let n = snapshot.nodes[node]
@@ -53,6 +53,11 @@ struct NodeBox {
       }
       label = group.title
       footer = "\(group.nodeCount) nodes"
+    }
+    if !unicode {
+      (op, shape, label) = (ASCIIText.transliterate(op), ASCIIText.transliterate(shape), ASCIIText.transliterate(label))
+      (value, gradient) = (ASCIIText.transliterate(value), ASCIIText.transliterate(gradient))
+      footer = footer.map(ASCIIText.transliterate)
     }
     let stepping = terms > 1 ? "\(terms)/\(terms): ".count : 0
     let content = max(label.count, value.count, gradient.count + stepping) + 4

@@ -46,6 +46,8 @@ struct PaneState {
   private let gradientScale: MagnitudeScale
   private let valueScale: MagnitudeScale
 
+  /// Whether the terminal shows UTF-8; else the pane draws in ASCII (`ASCIIText`).
+  let unicode: Bool
   private(set) var columns: Int
   private(set) var rows: Int
   /// A fixed box width (for tests); else it follows the terminal's width.
@@ -72,8 +74,13 @@ struct PaneState {
   /// - Parameters:
   ///   - boxWidth: a fixed maximum box width; by default a third of the terminal.
   ///   - budget: how many boxes a graph of more than `collapseThreshold` shows at first.
-  init(_ snapshot: GraphSnapshot, columns: Int, rows: Int, boxWidth: Int? = nil, budget: Int = PaneState.collapsedBudget) {
+  ///   - unicode: whether the locale is UTF-8; ASCII drawing and labels otherwise.
+  init(
+    _ snapshot: GraphSnapshot, columns: Int, rows: Int, boxWidth: Int? = nil, budget: Int = PaneState.collapsedBudget,
+    unicode: Bool = true
+  ) {
     self.snapshot = snapshot
+    self.unicode = unicode
     self.columns = columns
     self.rows = rows
     fixedBoxWidth = boxWidth
@@ -95,7 +102,7 @@ struct PaneState {
     picture = GraphPicture(
       snapshot: snapshot, composites: composites, collapsed: collapsed,
       maximumBoxWidth: PaneState.boxWidth(columns: columns, fixed: boxWidth), terms: steps.terms.map(\.count),
-      summaries: &summaries)
+      unicode: unicode, summaries: &summaries)
     self.summaries = summaries
     scrollToSelection()
   }
@@ -407,7 +414,7 @@ struct PaneState {
     picture = GraphPicture(
       snapshot: snapshot, composites: composites, collapsed: collapsed,
       maximumBoxWidth: PaneState.boxWidth(columns: columns, fixed: fixedBoxWidth), terms: steps.terms.map(\.count),
-      summaries: &summaries)
+      unicode: unicode, summaries: &summaries)
     scrollToSelection()
   }
 
