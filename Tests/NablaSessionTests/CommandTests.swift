@@ -168,6 +168,23 @@ import Testing
     #expect(number(field("speedup", of: r))! > 0)
   }
 
+  /// Progress comes during each measurement, run by run, named after the current phase.
+  @Test func timeReportsProgressRunByRun() throws {
+    let s = try session(":set time 0.3", "f(x) = sum(x^2)")
+    var reports: [Progress] = []
+    s.onProgress = { reports.append($0) }
+    #expect(s.run(":time f(ones(50))").succeeded)
+    // Nothing before 0.3 s; the second and third phases, each of 7 runs, are reported.
+    let labels = reports.map(\.label)
+    #expect(labels.contains(":time forward + backward (2/3)  run 3/7"))
+    #expect(labels.contains(":time numerical gradient (3/3)  run 7/7"))
+    #expect(reports.allSatisfy { $0.completed <= $0.total })
+    #expect(zip(reports, reports.dropFirst()).allSatisfy { $0.completed <= $1.completed })
+    #expect(reports.last.map { $0.completed == $0.total } == true)
+    // Several reports within one phase, not one per finished phase.
+    #expect(labels.filter { $0.hasPrefix(":time numerical gradient") }.count >= 7)
+  }
+
   @Test func jacobianAndHessian() throws {
     let s = try session("f(x) = x^2", "c(x) = sum(x^3)")
     let j = s.run(":jacobian f([1, 2])")

@@ -1,3 +1,4 @@
+import NablaSession
 import Testing
 
 @testable import NablaTerminal
@@ -27,6 +28,14 @@ import Testing
     #expect(completer.complete(":sa").candidates == [":save ", ":save! "])
     #expect(completer.complete(":").candidates.count >= 18)
     #expect(completer.complete(":zz").candidates == [])
+  }
+
+  @Test func settingNamesAfterSet() {
+    #expect(completer.complete(":set pre") == Completion(word: "pre", candidates: ["precision "]))
+    #expect(completer.complete(":set t").candidates == ["threshold ", "time ", "tol ", "trials "])
+    #expect(completer.complete(":set ").candidates.count == Settings.names.count)
+    #expect(completer.complete(":set precision ").candidates == [])
+    #expect(completer.complete(":set precision 4").candidates == [])
   }
 
   @Test func namesAndBuiltinsInExpressions() {

@@ -78,6 +78,35 @@ import Testing
     #expect(text.contains("nodes"))
   }
 
+  /// Under a locale that is not UTF-8: ASCII boxes and lines, `grad` for ∇.
+  @Test func asciiScreen() throws {
+    let snapshot = try GraphFixtures.snapshot(GraphFixtures.mlp.0, graph: GraphFixtures.mlp.1)
+    var pane = PaneState(snapshot, columns: 120, rows: 40, boxWidth: 30, unicode: false)
+    pane.handle(.up)
+    let text = pane.screen().lines().joined(separator: "\n") + "\n"
+    let ascii = text.unicodeScalars.allSatisfy { $0.isASCII }
+    #expect(ascii)
+    #expect(text.contains("grad "))
+    #expect(text.contains("sum axis 0"))
+    try Golden.check(text, "mlp-ascii.txt")
+    pane.handle(.character("?"))
+    let help = pane.screen().lines().joined()
+    #expect(help.unicodeScalars.allSatisfy { $0.isASCII }, "\(help)")
+    pane.handle(.escape)
+    pane.handle(.enter)
+    let detail = pane.screen().lines().joined()
+    #expect(detail.unicodeScalars.allSatisfy { $0.isASCII }, "\(detail)")
+  }
+
+  /// A narrow box cuts its lines' ends: the NaN count comes first so that it shows.
+  @Test func nanCountsComeFirstInNarrowBoxes() throws {
+    let snapshot = try GraphFixtures.snapshot(GraphFixtures.withNaN.0, graph: GraphFixtures.withNaN.1)
+    let pane = PaneState(snapshot, columns: 60, rows: 30, boxWidth: 18)
+    let text = pane.picture.render(pane.decorations()).lines().joined(separator: "\n")
+    #expect(text.contains("∇ 1 NaN"), "\(text)")
+    #expect(text.contains("= 1 NaN") || text.contains("= 1 Inf") || text.contains("∇ 1 Inf"))
+  }
+
   @Test func dotExport() throws {
     let snapshot = try GraphFixtures.snapshot(GraphFixtures.mlp.0, graph: GraphFixtures.mlp.1)
     try Golden.check(snapshot.dot(), "mlp.dot")

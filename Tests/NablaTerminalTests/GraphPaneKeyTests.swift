@@ -48,6 +48,56 @@ import Testing
     #expect(pane.message?.contains("has no inputs") == true)
   }
 
+  /// Right after k, h and l step through the other inputs of the node k left: sin(x) is
+  /// an input of `*` beside x, in another layer, where h and l along the row miss it.
+  @Test func hAndLAfterKCycleThroughTheInputs() throws {
+    let snapshot = try GraphFixtures.snapshot(GraphFixtures.sinTimesX.0, graph: GraphFixtures.sinTimesX.1)
+    var pane = PaneState(snapshot, columns: 120, rows: 40)
+    pane.handle(.character("k"))  // sum → +
+    // h or l, whichever goes to the other choice.
+    func other(_ pane: inout PaneState) {
+      let k = pane.edgeChoice!.items.firstIndex(of: pane.selectedItem)!
+      pane.handle(.character(k == 0 ? "l" : "h"))
+    }
+    pane.handle(.character("k"))  // + → the nearest of sin(x)*x and x
+    if label(pane) == "x" { other(&pane) }
+    #expect(label(pane) == "sin(x)*x")
+    pane.handle(.character("k"))  // * → the nearest of sin(x) and x
+    let first = label(pane)
+    #expect(pane.edgeChoiceHint?.contains("input") == true)
+    #expect(pane.statusLines().last!.text.contains("h/l the others"))
+    other(&pane)
+    let second = label(pane)
+    #expect(Set([first, second]) == ["sin(x)", "x"])
+    // Any other key ends the choice; h and l walk the row again.
+    pane.handle(.tab)
+    #expect(pane.edgeChoiceHint == nil)
+  }
+
+  /// From the output, h j k l reach every box, in every fixture.
+  @Test(arguments: [GraphFixtures.sinTimesX, GraphFixtures.chain, GraphFixtures.fanOut, GraphFixtures.broadcast, GraphFixtures.mlp, GraphFixtures.calls].indices)
+  func everyNodeIsReachableWithTheKeys(_ k: Int) throws {
+    let fixture = [GraphFixtures.sinTimesX, GraphFixtures.chain, GraphFixtures.fanOut, GraphFixtures.broadcast, GraphFixtures.mlp, GraphFixtures.calls][k]
+    let snapshot = try GraphFixtures.snapshot(fixture.0, graph: fixture.1)
+    let start = PaneState(snapshot, columns: 120, rows: 40)
+    struct Place: Hashable {
+      var node: Int
+      var choice: PaneState.EdgeChoice?
+    }
+    var seen: Set<Place> = [Place(node: start.selectedNode, choice: start.edgeChoice)]
+    var queue = [start]
+    var reached: Set<Int> = [start.selectedItem]
+    while let pane = queue.popLast() {
+      for key in "hjkl" {
+        var next = pane
+        next.handle(.character(key))
+        reached.insert(next.selectedItem)
+        if seen.insert(Place(node: next.selectedNode, choice: next.edgeChoice)).inserted { queue.append(next) }
+      }
+    }
+    #expect(reached.count == start.picture.visible.items.count, "\(fixture.1)")
+  }
+
   @Test func enterOpensAScrollableDetailView() throws {
     var pane = try mlpPane()
     pane.handle(.up)

@@ -33,6 +33,8 @@ enum GraphFixtures {
     return try snapshot(setup, graph: "f11(0.5)")
   }
 
+  static let sinTimesX = (["f(x) = sum(sin(x)*x + x)", "x = [1, 2, 3]"], "f(x)")
+  static let withNaN = (["v = [0, 1, 2, 3]", "g(v) = sum(log(v)*v)"], "g(v)")
   static let chain = (["f(x) = exp(sin(x^2))"], "f(0.5)")
   static let fanOut = (["g(x) = x * sin(x) + cos(x)"], "g(1.5)")
   static let broadcast = (["A = [[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12]]", "h(A, c) = sum((A * c)^2)"], "h(A, [[1], [2], [3]])")

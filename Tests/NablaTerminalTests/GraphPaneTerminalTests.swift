@@ -59,4 +59,46 @@ struct GraphPaneTerminalTests {
     try repl.waitUntil("the terminal modes") { _ in repl.currentLine.contains("icanon") }
     #expect(repl.currentLine.split(separator: " ").sorted() == ["echo", "icanon"])
   }
+
+  /// ncurses catches SIGWINCH once per process; the pane catches it itself, so a second
+  /// pane in a session follows resizes as the first does.
+  @Test func aSecondPaneFollowsAResize() throws {
+    let repl = try TerminalDriver(width: 100, height: 30)
+    #expect(try repl.enter("f(x) = sum(sin(x)*x + x)") == [])
+    #expect(try repl.enter("x = [1, 2, 3]") == [])
+    for pane in 1...2 {
+      repl.type(":graph f(x)")
+      repl.press("Enter")
+      try repl.waitFor("∇ graph of f(x) · 5 nodes")
+      if pane == 1 {
+        repl.press("q")
+        try repl.waitForPrompt(count: 4)
+      }
+    }
+    try repl.resize(width: 60, height: 20)
+    repl.press("k")
+    try repl.waitUntil("the second pane redrawn at 60×20 after k") { screen in
+      let lines = screen.split(separator: "\n", omittingEmptySubsequences: false)
+      return lines.count <= 20 && lines.first?.hasPrefix(" ∇ graph of f(x)") == true
+        && lines.first?.hasSuffix("q quit") == true && lines.allSatisfy { $0.count <= 60 }
+        && screen.contains(" #4 +  sin(x)*x + x")
+    }
+    repl.press("q")
+    try repl.waitForPrompt()
+    #expect(try repl.enter("1 + 1") == ["2.0"])
+  }
+
+  /// Without a UTF-8 locale the pane speaks ASCII, like the prompt.
+  @Test func aPlainLocaleGetsAnASCIIPane() throws {
+    let repl = try TerminalDriver(width: 100, height: 30, environment: ["LANG": "C"], prompt: ">>")
+    #expect(try repl.enter("f(x) = sum(sin(x)*x + x)") == [])
+    repl.type(":graph f([1, 2, 3])")
+    repl.press("Enter")
+    let screen = try repl.waitFor(" graph of f([1, 2, 3]) · 5 nodes".replacingOccurrences(of: "·", with: "|"))
+    #expect(screen.contains("grad 1"))
+    let ascii = screen.unicodeScalars.allSatisfy { $0.isASCII }
+    #expect(ascii, "\(screen)")
+    repl.press("q")
+    try repl.waitForPrompt()
+  }
 }

@@ -20,9 +20,11 @@ import Testing
     #expect(ProgressBar.render(progress, width: 12, unicode: true).count == 12)
   }
 
-  @Test func aFewStepsShowNoRate() {
-    let progress = Progress(label: ":time forward", completed: 1, total: 3, elapsed: 0.7)
-    #expect(ProgressBar.render(progress, width: 79, unicode: false).hasSuffix(" 33%  step 1/3"))
+  /// `:time` counts runs: the rate and the time left show as for any count.
+  @Test func timeShowsItsRunsRateAndTimeLeft() {
+    let progress = Progress(label: ":time forward (1/3)  run 3/7", completed: 3, total: 21, elapsed: 0.75)
+    #expect(
+      ProgressBar.render(progress, width: 100, unicode: false).hasSuffix(" 14%  3/21  4/s  5 s left"))
   }
 
   @Test func asciiBar() {

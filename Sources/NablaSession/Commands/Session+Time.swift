@@ -17,7 +17,10 @@ struct Timing {
 
 extension Session {
   /// Times `body` like `%timeit`: enough loops that a run lasts `budget / runs`, then `runs` runs.
-  func measure(runs: Int = 7, budget: Double, _ body: () throws -> Void) throws -> Timing {
+  /// `onRun(done, planned)` follows it: while calibrating (0 done) and after each run.
+  func measure(
+    runs: Int = 7, budget: Double, onRun: (Int, Int) -> Void = { _, _ in }, _ body: () throws -> Void
+  ) throws -> Timing {
     var runs = runs
     var loops = 1
     let perRun = budget / Double(runs)
@@ -34,6 +37,7 @@ extension Session {
         let t0 = now()
         for _ in 0..<loops { try body() }
         let dt = now() - t0
+        onRun(0, runs)
         if dt >= perRun || loops >= 1 << 24 { break }
         loops = dt <= 0 ? loops * 10 : max(loops * 2, min(loops * 10, Int(Double(loops) * perRun / dt * 1.2) + 1))
       }
@@ -44,6 +48,7 @@ extension Session {
       let t0 = now()
       for _ in 0..<loops { try body() }
       samples.append((now() - t0) / Double(loops))
+      onRun(samples.count, runs)
     }
     let mean = samples.reduce(0, +) / Double(runs)
     let variance = samples.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(runs)
@@ -60,29 +65,35 @@ extension Session {
         ":time needs a scalar output, but \(target.text) has shape \(formatShape(y.shape))", at: expr.range)
     }
     let budget = settings.timeBudget
+    // Progress in runs (each lasts about budget / 7, whatever the phase): those of the
+    // finished phases, then the current one's; 7 planned for each phase still to come.
     let start = now()
-    var step = 0
-    func report(_ label: String) {
-      step += 1
-      let t = now()
-      if let onProgress, t - start > 0.3 {
-        onProgress(Progress(label: ":time \(label)", completed: step, total: 3, elapsed: t - start))
+    let phases = ["forward", "forward + backward", "numerical gradient"]
+    var finishedRuns = 0
+    func report(_ phase: Int) -> (Int, Int) -> Void {
+      { done, planned in
+        let t = now()
+        guard let onProgress = self.onProgress, t - start > 0.3 else { return }
+        onProgress(
+          Progress(
+            label: ":time \(phases[phase]) (\(phase + 1)/\(phases.count))  run \(done)/\(planned)",
+            completed: finishedRuns + done, total: finishedRuns + planned + 7 * (phases.count - 1 - phase),
+            elapsed: t - start))
       }
     }
-    let forward = try measure(budget: budget) { _ = try target.evaluate(self, constants) }
-    report("forward")
-    let backwardTiming = try measure(budget: budget) {
+    let forward = try measure(budget: budget, onRun: report(0)) { _ = try target.evaluate(self, constants) }
+    finishedRuns += forward.runs
+    let backwardTiming = try measure(budget: budget, onRun: report(1)) {
       let y = try target.evaluate(self, target.leaves())
       _ = try backward(from: y)
     }
-    report("forward + backward")
+    finishedRuns += backwardTiming.runs
     let n = target.arguments.reduce(0) { $0 + $1.count }
-    let numeric = try measure(budget: budget) {
+    let numeric = try measure(budget: budget, onRun: report(2)) {
       for i in target.parameters.indices {
         _ = try numericalGradient(target, at: target.arguments, parameter: i, method: .central, estimateTruncation: false)
       }
     }
-    report("numerical gradient")
     let ratio = numeric.mean / backwardTiming.mean
     result.isVolatile = true
     result.print("forward             " + forward.text)

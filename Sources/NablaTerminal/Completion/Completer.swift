@@ -1,4 +1,5 @@
 import NablaLanguage
+import NablaSession
 
 /// What Tab offers at the cursor: the word it replaces (the end of the text before the
 /// cursor) and the texts that may replace it, each with whatever should follow (`":grad "`,
@@ -18,7 +19,7 @@ struct Completion: Equatable, Sendable {
 ///     completer.complete(":load sess")    // ["sessions/"], from `listDirectory`
 ///
 /// Commands complete after a leading `:`, file names after `:load`, `:save` and `:dot … >`,
-/// help topics after `:help`, and elsewhere session names, builtins and constants; inside a
+/// help topics after `:help`, setting names after `:set`, and elsewhere session names, builtins and constants; inside a
 /// builtin's parentheses, at the start of an argument, its keyword arguments come first.
 struct Completer: Sendable {
   /// Session tensors.
@@ -61,6 +62,13 @@ struct Completer: Sendable {
       let topics = Command.catalog.map { String($0.name.dropFirst()) } + Builtin.all.keys
       return Completion(
         word: word, candidates: Completer.sortedUnique(topics.filter { $0.hasPrefix(word) }))
+    case ":set":
+      // The setting's name, then its value (nothing to complete).
+      let words = String(String.UnicodeScalarView(rest)).split(separator: " ", omittingEmptySubsequences: true)
+      let word = lastWord(of: rest)
+      guard words.count <= 1 && (words.isEmpty || !word.isEmpty) else { return Completion(word: word, candidates: []) }
+      return Completion(
+        word: word, candidates: Completer.sortedUnique(Settings.names.filter { $0.hasPrefix(word) }).map { $0 + " " })
     case ":del":
       let word = lastWord(of: rest)
       return Completion(

@@ -14,6 +14,9 @@ struct CharacterGrid {
   private var characters: [Character]
   private var masks: [UInt8]
   private(set) var styles: [CellStyle]
+  /// Whether the grid shows ASCII only (a locale that is not UTF-8): lines as `+ - |`, text
+  /// through `ASCIIText`.
+  var ascii = false
 
   /// Directions a line leaves a cell in.
   struct Directions: OptionSet {
@@ -24,7 +27,8 @@ struct CharacterGrid {
     static let right = Directions(rawValue: 8)
   }
 
-  init(width: Int, height: Int) {
+  init(width: Int, height: Int, ascii: Bool = false) {
+    self.ascii = ascii
     self.width = max(0, width)
     self.height = max(0, height)
     characters = Array(repeating: " ", count: self.width * self.height)
@@ -38,6 +42,9 @@ struct CharacterGrid {
   func character(x: Int, y: Int) -> Character {
     guard contains(x: x, y: y) else { return " " }
     let i = y * width + x
+    if ascii {
+      return masks[i] == 0 ? ASCIIText.character(characters[i]) : CharacterGrid.asciiGlyph(masks[i])
+    }
     return masks[i] == 0 ? characters[i] : CharacterGrid.glyph(masks[i])
   }
 
@@ -65,7 +72,10 @@ struct CharacterGrid {
   @discardableResult
   mutating func put(_ text: String, x: Int, y: Int, style: CellStyle? = nil, maxWidth: Int = .max) -> Int {
     guard y >= 0 && y < height && maxWidth > 0 else { return 0 }
-    let shown = CharacterGrid.truncated(text, to: maxWidth)
+    let shown =
+      ascii
+      ? CharacterGrid.truncated(ASCIIText.transliterate(text), to: maxWidth, marker: "~")
+      : CharacterGrid.truncated(text, to: maxWidth)
     var column = x
     for c in shown {
       if column >= width { break }
@@ -147,10 +157,18 @@ struct CharacterGrid {
   }
 
   /// `text` cut to `width` characters, ending with `…` when cut.
-  static func truncated(_ text: String, to width: Int) -> String {
+  static func truncated(_ text: String, to width: Int, marker: Character = "…") -> String {
     guard width > 0 else { return "" }
     guard text.count > width else { return text }
-    return String(text.prefix(width - 1)) + "…"
+    return String(text.prefix(width - 1)) + String(marker)
+  }
+
+  /// The ASCII character for a direction mask: `+` where lines turn or meet.
+  static func asciiGlyph(_ mask: UInt8) -> Character {
+    let d = Directions(rawValue: mask)
+    let vertical = d.contains(.up) || d.contains(.down)
+    let horizontal = d.contains(.left) || d.contains(.right)
+    return vertical && horizontal ? "+" : horizontal ? "-" : "|"
   }
 
   /// The box-drawing character for a direction mask (rounded corners).

@@ -2,6 +2,7 @@
 // Platform/CLibraries.swift). The pane's logic is `PaneState`, which knows no C.
 @preconcurrency import CNcurses
 import NablaSession
+import Synchronization
 
 #if canImport(Glibc)
   @preconcurrency import Glibc
@@ -13,7 +14,8 @@ import NablaSession
 public enum GraphPane {
   /// Shows the pane on the terminal until `q`; returns nil, or why it could not open (not
   /// a terminal, an unknown `TERM`), in which case the terminal is untouched.
-  public static func show(_ snapshot: GraphSnapshot) -> String? {
+  /// `unicode`: whether the locale is UTF-8; without it the pane draws in ASCII.
+  public static func show(_ snapshot: GraphSnapshot, unicode: Bool = true) -> String? {
     guard isatty(0) != 0 && isatty(1) != 0 else {
       return "the graph pane needs a terminal (stdin and stdout are not both one); the listing above shows the graph"
     }
@@ -23,13 +25,17 @@ public enum GraphPane {
     }
     guard !snapshot.nodes.isEmpty else { return "the graph is empty" }
     setlocale(LC_ALL, "")
-    // ncurses reports resizes only if it installs its own SIGWINCH handler, which it does
-    // only where there is none; libedit leaves one. Lend ncurses the signal, then give it back.
+    // Resizes: the pane catches SIGWINCH itself for as long as it is open, and resizes
+    // ncurses' screen when the flag is up. (ncurses installs its own handler only once per
+    // process, and only where there is none: from the second pane on, nothing would catch
+    // the signal.) No SA_RESTART, so a blocked `wget_wch` returns ERR (EINTR) at once.
     var lineEditorHandler = sigaction()
-    var standard = sigaction()
-    standard.__sigaction_handler.sa_handler = nil  // SIG_DFL
-    sigemptyset(&standard.sa_mask)
-    sigaction(SIGWINCH, &standard, &lineEditorHandler)
+    var own = sigaction()
+    own.__sigaction_handler.sa_handler = { _ in GraphPane.resized.store(true, ordering: .sequentiallyConsistent) }
+    sigemptyset(&own.sa_mask)
+    own.sa_flags = 0
+    resized.store(false, ordering: .sequentiallyConsistent)
+    sigaction(SIGWINCH, &own, &lineEditorHandler)
     // newterm (unlike initscr) returns nil for a terminal type it does not know.
     guard let screen = nabla_newterm(term) else {
       sigaction(SIGWINCH, &lineEditorHandler, nil)
@@ -50,12 +56,20 @@ public enum GraphPane {
     set_escdelay(25)
     let palette = Palette(colors: has_colors() && (getenv("NO_COLOR").map { $0.pointee == 0 } ?? true))
 
-    var state = PaneState(snapshot, columns: Int(getmaxx(stdscr)), rows: Int(getmaxy(stdscr)))
+    var state = PaneState(snapshot, columns: Int(getmaxx(stdscr)), rows: Int(getmaxy(stdscr)), unicode: unicode)
     var failures = 0
     while !state.wantsToQuit {
+      if resized.exchange(false, ordering: .sequentiallyConsistent), let size = System.terminalSize() {
+        // resizeterm also queues KEY_RESIZE, which the next read returns (same size again).
+        resizeterm(Int32(size.rows), Int32(size.columns))
+        state.handle(.resize(columns: Int(getmaxx(stdscr)), rows: Int(getmaxy(stdscr))))
+        clearok(stdscr, true)
+      }
       draw(state.screen(), palette)
       guard let key = readKey() else {
         // ERR: interrupted by a signal, or input is gone; leave after repeated failures.
+        // A resize is no failure (dragging a window sends many).
+        if errno == EINTR && resized.load(ordering: .sequentiallyConsistent) { continue }
         failures += 1
         if failures > 50 || errno != EINTR { break }
         continue
@@ -67,6 +81,9 @@ public enum GraphPane {
     refresh()
     return nil
   }
+
+  /// Set by the pane's SIGWINCH handler.
+  private static let resized = Atomic<Bool>(false)
 
   /// Puts the grid on the screen, one run of same-styled cells at a time.
   private static func draw(_ grid: CharacterGrid, _ palette: Palette) {

@@ -23,6 +23,8 @@ struct GraphLayout {
     /// A label for each edge, and a shorter one to use when it does not fit.
     var labels: [String?] = []
     var shortLabels: [String?] = []
+    /// The label of a labelled edge where neither label fits.
+    var fallbackLabel = "Σ"
   }
 
   struct Box {
@@ -303,7 +305,7 @@ struct GraphLayout {
       for p in labelled {
         let e = ledges[p].edges[0]
         let x = entryX[p]
-        let candidates = [input.labels[e], input.shortLabels.count > e ? input.shortLabels[e] : nil, "Σ"].compactMap { $0 }
+        let candidates = [input.labels[e], input.shortLabels.count > e ? input.shortLabels[e] : nil, input.fallbackLabel].compactMap { $0 }
         func fits(_ from: Int, _ count: Int) -> Bool {
           from >= 0 && !(from..<(from + count)).contains { $0 != x && blocked.contains($0) }
         }

@@ -8,6 +8,8 @@ struct GraphPicture {
   let visible: VisibleGraph
   let boxes: [NodeBox]
   let layout: GraphLayout
+  /// Whether the picture may use Unicode (else ASCII only: `ASCIIText`).
+  let unicode: Bool
 
   /// What changes from one frame to the next.
   struct Decorations {
@@ -30,7 +32,7 @@ struct GraphPicture {
   /// `terms` is how many gradient terms each node receives in the backward pass.
   init(
     snapshot: GraphSnapshot, composites: Composites, collapsed: Set<Int>, maximumBoxWidth: Int,
-    terms: [Int] = [], summaries: inout SummaryCache
+    terms: [Int] = [], unicode: Bool = true, summaries: inout SummaryCache
   ) {
     let visible = VisibleGraph(snapshot, composites, collapsed: collapsed)
     var inputs = [Int](repeating: 0, count: visible.items.count)
@@ -42,7 +44,8 @@ struct GraphPicture {
       boxes.append(
         NodeBox(
           item: item, of: visible, snapshot: snapshot, composites: composites, summaries: &summaries,
-          maximumWidth: maximumBoxWidth, inputs: inputs[item], terms: node < terms.count ? terms[node] : 1))
+          maximumWidth: maximumBoxWidth, inputs: inputs[item], terms: node < terms.count ? terms[node] : 1,
+          unicode: unicode))
     }
     // An edge carries a reduction when it stands for exactly one broadcasting input.
     var labels: [String?] = []
@@ -53,20 +56,23 @@ struct GraphPicture {
         return edge.slot < node.reductions.count ? node.reductions[edge.slot] : nil
       })
       let text = reductions.count == 1 ? reductions.first : nil
-      labels.append(text)
-      shortLabels.append(text.flatMap { t in t.split(separator: "←").dropFirst().first.map { $0.trimmingSpaces() } })
+      var short = text.flatMap { t in t.split(separator: "←").dropFirst().first.map { $0.trimmingSpaces() } }
+      if !unicode { short = short.map(ASCIIText.transliterate) }
+      labels.append(unicode ? text : text.map(ASCIIText.transliterate))
+      shortLabels.append(short)
     }
     let input = GraphLayout.Input(
       sizes: boxes.map { ($0.width, NodeBox.height) }, edges: visible.edges,
-      portRanges: boxes.map(\.portRange), labels: labels, shortLabels: shortLabels)
+      portRanges: boxes.map(\.portRange), labels: labels, shortLabels: shortLabels, fallbackLabel: unicode ? "Σ" : "S")
     self.visible = visible
     self.boxes = boxes
+    self.unicode = unicode
     self.layout = GraphLayout(input)
   }
 
   /// The picture as a grid, as large as the layout.
   func render(_ decorations: Decorations) -> CharacterGrid {
-    var grid = CharacterGrid(width: layout.width, height: layout.height)
+    var grid = CharacterGrid(width: layout.width, height: layout.height, ascii: !unicode)
     // Edges first, highlighted ones last so they win where lines share a cell.
     for path in layout.paths where !path.edges.contains(where: decorations.highlightedEdges.contains) {
       grid.drawPath(path.points, style: .plain, openStart: true, openEnd: true)

@@ -28,13 +28,14 @@ struct NodeBox {
   /// `terms` how many gradient terms the node receives (stepping shows `∇ 1/3: …`).
   init(
     item: Int, of graph: VisibleGraph, snapshot: GraphSnapshot, composites: Composites,
-    summaries: inout SummaryCache, maximumWidth: Int, inputs: Int = 1, terms: Int = 1
+    summaries: inout SummaryCache, maximumWidth: Int, inputs: Int = 1, terms: Int = 1, unicode: Bool = true
   ) {
     let node = graph.representative[item]
     let n = snapshot.nodes[node]
     shape = formatCompactShape(n.value.shape)
-    value = "= " + summaries.value(node, snapshot).text
-    gradient = n.gradient == nil ? "∇ —" : "∇ " + summaries.gradient(node, snapshot)!.text
+    // The NaN/Inf counts first: a narrow box cuts its lines' ends off.
+    value = "= " + summaries.value(node, snapshot).countsFirstText
+    gradient = n.gradient == nil ? "∇ —" : "∇ " + summaries.gradient(node, snapshot)!.countsFirstText
     switch graph.items[item] {
     case .node:
       op = n.op
@@ -52,6 +53,11 @@ struct NodeBox {
       }
       label = group.title
       footer = "\(group.nodeCount) nodes"
+    }
+    if !unicode {
+      (op, shape, label) = (ASCIIText.transliterate(op), ASCIIText.transliterate(shape), ASCIIText.transliterate(label))
+      (value, gradient) = (ASCIIText.transliterate(value), ASCIIText.transliterate(gradient))
+      footer = footer.map(ASCIIText.transliterate)
     }
     let stepping = terms > 1 ? "\(terms)/\(terms): ".count : 0
     let content = max(label.count, value.count, gradient.count + stepping) + 4
@@ -89,5 +95,20 @@ struct SummaryCache {
     let s = TensorSummary(g)
     gradients[node] = s
     return s
+  }
+}
+
+extension TensorSummary {
+  /// `text` with the NaN and Inf counts first, so that a narrow box, which cuts the end
+  /// off, always shows them: `1 NaN  -5.21 … 1  μ 0.00807`.
+  var countsFirstText: String {
+    guard hasNonFinite, single == nil else { return text }
+    var parts: [String] = []
+    if nans > 0 { parts.append("\(nans) NaN") }
+    if infs > 0 { parts.append("\(infs) Inf") }
+    if !min.isNaN {
+      parts.append(min == max ? "all \(formatCompact(min))" : "\(formatCompact(min)) … \(formatCompact(max))  μ \(formatCompact(mean))")
+    }
+    return parts.joined(separator: "  ")
   }
 }

@@ -6,7 +6,7 @@ import NablaSession
 extension PaneState {
   /// The whole screen, `columns` × `rows`.
   func screen() -> CharacterGrid {
-    var grid = CharacterGrid(width: columns, height: rows)
+    var grid = CharacterGrid(width: columns, height: rows, ascii: !unicode)
     if isTooSmall {
       drawTooSmall(into: &grid)
       return grid
@@ -18,7 +18,7 @@ extension PaneState {
     let status = statusLines()
     let graphTop = 1
     let graphHeight = max(1, rows - 1 - status.count)
-    var view = CharacterGrid(width: columns, height: graphHeight)
+    var view = CharacterGrid(width: columns, height: graphHeight, ascii: !unicode)
     view.paste(picture.render(decorations()), x: pictureOffsetX - originX, y: -originY)
     grid.paste(view, x: 0, y: graphTop)
     drawTitle(into: &grid)
@@ -33,7 +33,7 @@ extension PaneState {
 
   private func drawTitle(into grid: inout CharacterGrid) {
     grid.clear(x: 0, y: 0, width: columns, height: 1, style: .bar)
-    var title = " ∇ graph of \(snapshot.title) · \(snapshot.nodes.count) node\(snapshot.nodes.count == 1 ? "" : "s")"
+    var title = (unicode ? " ∇" : "") + " graph of \(snapshot.title) · \(snapshot.nodes.count) node\(snapshot.nodes.count == 1 ? "" : "s")"
     let composites = picture.visible.items.filter { if case .group = $0 { true } else { false } }.count
     if composites > 0 { title += " · \(composites) collapsed composite\(composites == 1 ? "" : "s")" }
     title += showsGradients ? " · showing ∇" : " · showing values"
@@ -44,7 +44,7 @@ extension PaneState {
     if originX + columns < picture.layout.width { more += "▸" }
     if originY > 0 { more += "▴" }
     if originY + graphRows < picture.layout.height { more += "▾" }
-    let right = (more.isEmpty ? "" : "more \(more)  ") + "? keys  q quit "
+    let right = text((more.isEmpty ? "" : "more \(more)  ") + "? keys  q quit ")
     grid.put(title, x: 0, y: 0, style: .bar, maxWidth: max(0, columns - right.count - 1))
     grid.put(right, x: columns - right.count, y: 0, style: .bar)
   }
@@ -63,6 +63,8 @@ extension PaneState {
       lines.append((" " + message, .warning))
     } else if step != nil {
       lines.append((" b next step  B step back  Esc stop stepping  arrows move  Enter details  q quit", .dim))
+    } else if let hint = edgeChoiceHint {
+      lines.append((" " + hint + "  · Enter details  ? keys  q quit", .dim))
     } else {
       lines.append((
         " arrows/hjkl move  Enter details  b step backward  Tab values/∇  / search  +/- expand/collapse  ? keys  q quit",
@@ -84,8 +86,8 @@ extension PaneState {
     } else {
       text = " #\(n.id) \(n.op)  \(n.label)  \(formatCompactShape(n.value.shape))"
     }
-    text += "  = " + summaries.value(node, snapshot).text
-    if let g = summaries.gradient(node, snapshot) { text += "  ∇ " + g.text }
+    text += "  = " + summaries.value(node, snapshot).countsFirstText
+    if let g = summaries.gradient(node, snapshot) { text += "  ∇ " + g.countsFirstText }
     let inputs = n.inputs.filter { !composites.hidden[$0] }.map { "#\(snapshot.nodes[$0].id)" }
     if !inputs.isEmpty { text += "  ← " + inputs.joined(separator: " ") }
     let users = consumers[node].map { "#\(snapshot.nodes[$0.node].id)" }
@@ -200,7 +202,7 @@ extension PaneState {
     let lines = detailLines()
     grid.clear(x: 0, y: 0, width: columns, height: 1, style: .bar)
     let title = " details · \(describe(selectedItem))"
-    let position = " \(min(lines.count, detailScroll + 1))–\(min(lines.count, detailScroll + rows - 2)) of \(lines.count)  q back "
+    let position = text(" \(min(lines.count, detailScroll + 1))–\(min(lines.count, detailScroll + rows - 2)) of \(lines.count)  q back ")
     grid.put(title, x: 0, y: 0, style: .bar, maxWidth: max(0, columns - position.count - 1))
     grid.put(position, x: max(0, columns - position.count), y: 0, style: .bar)
     for (k, line) in lines.dropFirst(detailScroll).prefix(rows - 2).enumerated() {
@@ -209,6 +211,9 @@ extension PaneState {
     grid.clear(x: 0, y: rows - 1, width: columns, height: 1, style: .dim)
     grid.put(" ↑↓ scroll  PgUp/PgDn page  g/G top/bottom  Tab values/∇ first  q back", x: 0, y: rows - 1, style: .dim, maxWidth: columns)
   }
+
+  /// `string` as the terminal can show it: ASCII when the locale is not UTF-8.
+  func text(_ string: String) -> String { unicode ? string : ASCIIText.transliterate(string) }
 
   private func wrap(_ text: String, _ width: Int) -> [String] {
     var lines: [String] = []
@@ -231,8 +236,10 @@ extension PaneState {
     "(min … max  μ mean for tensors, with NaN/Inf counts)",
     "colours grade |∇| (Tab: |value|) from blue (small) to red",
     "",
-    "↑ k  to an input           ↓ j  to a consumer",
-    "← h  → l  along the row     H J K L  PgUp PgDn  pan",
+    "↑ k  to an input (the nearest)   ↓ j  to a consumer",
+    "← h  → l  after k or j: the other inputs (consumers)",
+    "          of the node left; else (and after Esc) the row",
+    "H J K L  PgUp PgDn  pan",
     "Enter  details: full value, gradient and terms",
     "b  step the backward pass   B  step back   Esc  stop",
     "Tab  values / gradients     / search   n N  next, previous",
@@ -245,7 +252,7 @@ extension PaneState {
   ]
 
   private func drawHelp(into grid: inout CharacterGrid) {
-    let lines = PaneState.helpLines
+    let lines = PaneState.helpLines.map(text)
     let w = min(columns - 2, (lines.map(\.count).max() ?? 0) + 4)
     let h = min(rows - 2, lines.count + 2)
     let x = max(0, (columns - w) / 2), y = max(0, (rows - h) / 2)

@@ -46,6 +46,8 @@ struct PaneState {
   private let gradientScale: MagnitudeScale
   private let valueScale: MagnitudeScale
 
+  /// Whether the terminal shows UTF-8; else the pane draws in ASCII (`ASCIIText`).
+  let unicode: Bool
   private(set) var columns: Int
   private(set) var rows: Int
   /// A fixed box width (for tests); else it follows the terminal's width.
@@ -66,12 +68,19 @@ struct PaneState {
   /// A one-line answer to the last key (not found, nothing above, …).
   private(set) var message: String?
   private(set) var wantsToQuit = false
+  /// The inputs or consumers the last `k` or `j` chose among (`h`/`l` step through them).
+  private(set) var edgeChoice: EdgeChoice?
 
   /// - Parameters:
   ///   - boxWidth: a fixed maximum box width; by default a third of the terminal.
   ///   - budget: how many boxes a graph of more than `collapseThreshold` shows at first.
-  init(_ snapshot: GraphSnapshot, columns: Int, rows: Int, boxWidth: Int? = nil, budget: Int = PaneState.collapsedBudget) {
+  ///   - unicode: whether the locale is UTF-8; ASCII drawing and labels otherwise.
+  init(
+    _ snapshot: GraphSnapshot, columns: Int, rows: Int, boxWidth: Int? = nil, budget: Int = PaneState.collapsedBudget,
+    unicode: Bool = true
+  ) {
     self.snapshot = snapshot
+    self.unicode = unicode
     self.columns = columns
     self.rows = rows
     fixedBoxWidth = boxWidth
@@ -93,7 +102,7 @@ struct PaneState {
     picture = GraphPicture(
       snapshot: snapshot, composites: composites, collapsed: collapsed,
       maximumBoxWidth: PaneState.boxWidth(columns: columns, fixed: boxWidth), terms: steps.terms.map(\.count),
-      summaries: &summaries)
+      unicode: unicode, summaries: &summaries)
     self.summaries = summaries
     scrollToSelection()
   }
@@ -130,6 +139,10 @@ struct PaneState {
   }
 
   private mutating func handleGraph(_ key: Key) {
+    switch key {
+    case .up, .down, .left, .right, .character("k"), .character("j"), .character("h"), .character("l"): break
+    default: edgeChoice = nil
+    }
     switch key {
     case .up, .character("k"): move(.up)
     case .down, .character("j"): move(.down)
@@ -217,38 +230,69 @@ struct PaneState {
 
   private enum Direction { case up, down, left, right }
 
+  /// The edges the last `k` or `j` chose among: the inputs (or consumers) of `anchor`, left
+  /// to right. While it lasts, `h` and `l` step through them (stopping at either end), so
+  /// every input and consumer is reachable, not only the nearest; any other key ends it.
+  struct EdgeChoice: Hashable {
+    enum Kind: Hashable { case inputs, consumers }
+    var anchor: Int
+    var kind: Kind
+    var items: [Int]
+  }
+
   private mutating func move(_ direction: Direction) {
     let visible = picture.visible
     let layout = picture.layout
     let item = selectedItem
     let box = layout.boxes[item]
     let centre = box.x + box.width / 2
+    func centreOf(_ i: Int) -> Int { layout.boxes[i].x + layout.boxes[i].width / 2 }
+    func leftToRight(_ items: [Int]) -> [Int] {
+      Array(Set(items)).sorted { (centreOf($0), layout.boxes[$0].y, $0) < (centreOf($1), layout.boxes[$1].y, $1) }
+    }
     func nearest(_ candidates: [Int]) -> Int? {
       candidates.min { a, b in
-        let da = abs(layout.boxes[a].x + layout.boxes[a].width / 2 - centre)
-        let db = abs(layout.boxes[b].x + layout.boxes[b].width / 2 - centre)
-        return (da, layout.boxes[a].x) < (db, layout.boxes[b].x)
+        (abs(centreOf(a) - centre), layout.boxes[a].x) < (abs(centreOf(b) - centre), layout.boxes[b].x)
       }
     }
     var target: Int?
+    var choice: EdgeChoice?
     switch direction {
-    case .up:
-      target = nearest(visible.edges.filter { $0.to == item }.map(\.from))
-      if target == nil { message = "\(describe(item)) has no inputs" }
-    case .down:
-      target = nearest(visible.edges.filter { $0.from == item }.map(\.to))
-      if target == nil { message = "\(describe(item)) is the output" }
+    case .up, .down:
+      let up = direction == .up
+      let candidates = leftToRight(visible.edges.filter { (up ? $0.to : $0.from) == item }.map { up ? $0.from : $0.to })
+      target = nearest(candidates)
+      if target == nil { message = up ? "\(describe(item)) has no inputs" : "\(describe(item)) is the output" }
+      if candidates.count > 1 { choice = EdgeChoice(anchor: item, kind: up ? .inputs : .consumers, items: candidates) }
     case .left, .right:
-      let row = layout.layers[box.layer]
-      if let k = row.firstIndex(of: item) {
-        let next = k + (direction == .left ? -1 : 1)
-        if row.indices.contains(next) { target = row[next] }
+      let step = direction == .left ? -1 : 1
+      // Along the last k/j's choice first, then along the row.
+      if let current = edgeChoice, let k = current.items.firstIndex(of: item) {
+        if current.items.indices.contains(k + step) {
+          target = current.items[k + step]
+        } else {
+          let what = current.kind == .inputs ? "inputs" : "consumers"
+          message = "no more \(what) of \(describe(current.anchor)) to the \(step < 0 ? "left" : "right") (Esc: h/l along the row)"
+        }
+        choice = current
+        break
       }
+      let row = layout.layers[box.layer]
+      if let k = row.firstIndex(of: item), row.indices.contains(k + step) { target = row[k + step] }
     }
+    edgeChoice = choice
     if let target {
       selectedNode = visible.representative[target]
       scrollToSelection()
     }
+  }
+
+  /// What the hint line says about the current edge choice:
+  /// `input 1 of 2 of #3 sin(x)*x: h/l the others, Esc the row`.
+  var edgeChoiceHint: String? {
+    guard let choice = edgeChoice, let k = choice.items.firstIndex(of: selectedItem) else { return nil }
+    let what = choice.kind == .inputs ? "input" : "consumer"
+    return "\(what) \(k + 1) of \(choice.items.count) of \(describe(choice.anchor)): h/l the others, Esc the row"
   }
 
   /// `#5 x@W + b`, or a composite's title.
@@ -366,10 +410,11 @@ struct PaneState {
   }
 
   private mutating func rebuildPicture() {
+    edgeChoice = nil
     picture = GraphPicture(
       snapshot: snapshot, composites: composites, collapsed: collapsed,
       maximumBoxWidth: PaneState.boxWidth(columns: columns, fixed: fixedBoxWidth), terms: steps.terms.map(\.count),
-      summaries: &summaries)
+      unicode: unicode, summaries: &summaries)
     scrollToSelection()
   }
 
@@ -449,7 +494,7 @@ struct PaneState {
         d.gradientText[item] = "∇ 0/\(total): not yet"
         d.dimmed.insert(item)
       } else if let partial = steps.partialGradient(of: node, terms: received) {
-        d.gradientText[item] = "∇ \(received)/\(total): " + TensorSummary(partial).text
+        d.gradientText[item] = "∇ \(received)/\(total): " + TensorSummary(partial).countsFirstText
       }
     }
     return d

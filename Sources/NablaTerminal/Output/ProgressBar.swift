@@ -4,12 +4,10 @@ import NablaSession
 /// they have run for `delay` seconds, redrawn in place and erased when the command ends:
 ///
 ///     :check f  ██████████░░░░░░░░░░  52%  5.2M/10M  120k/s  41 s left
-///     :time numerical gradient  ████████████████████░░░░░░░░░░   66%  step 2/3
+///     :time forward + backward (2/3)  run 3/7  ████████████░░░░░░  47%  10/21  24/s  1 s left
 final class ProgressBar {
   /// Commands quicker than this show no bar.
   static let delay = 0.5
-  /// Up to this many units are steps of unequal length: no rate or time left.
-  static let fewSteps = 10
   /// Where the line goes (stderr).
   let write: (String) -> Void
   /// The terminal's width.
@@ -52,11 +50,8 @@ final class ProgressBar {
     let fraction = Double(done) / Double(total)
     let rate = progress.elapsed > 0 ? Double(done) / progress.elapsed : 0
     var parts = ["\(Int((fraction * 100).rounded(.down)))%".leftPadded(to: 4)]
-    // A few unequal steps (`:time`'s three measurements) have no meaningful rate.
-    let fewSteps = total <= ProgressBar.fewSteps
-    parts.append(
-      (fewSteps ? "step " : "") + "\(formatCount(Double(done)))/\(formatCount(Double(total)))")
-    if rate > 0 && !fewSteps {
+    parts.append("\(formatCount(Double(done)))/\(formatCount(Double(total)))")
+    if rate > 0 {
       parts.append("\(formatCount(rate))/s")
       parts.append(formatDuration(Double(total - done) / rate) + " left")
     }

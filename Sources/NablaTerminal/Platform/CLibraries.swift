@@ -45,6 +45,15 @@ enum System {
     return nil
   }
 
+  /// The size of the terminal on stdout (or stdin), if there is one.
+  static func terminalSize() -> (columns: Int, rows: Int)? {
+    var size = winsize()
+    for fd: Int32 in [1, 0, 2] where ioctl(fd, UInt(TIOCGWINSZ), &size) == 0 && size.ws_col > 0 && size.ws_row > 0 {
+      return (Int(size.ws_col), Int(size.ws_row))
+    }
+    return nil
+  }
+
   /// Adopts the user's locale (libedit needs it for non-ASCII input) and says whether it is
   /// UTF-8, so that `∇` and box characters can be printed.
   static func adoptLocale() -> Bool {

@@ -132,7 +132,7 @@ public final class REPL {
     if case .showGraph(let snapshot)? = result.action, onTerminal {
       // The pane shows the graph; the scrollback keeps the listing's title line. If the
       // pane cannot open (unknown TERM), say why and print the whole listing.
-      if let problem = GraphPane.show(snapshot) {
+      if let problem = GraphPane.show(snapshot, unicode: style.unicode) {
         System.write(
           (errorColor ? "\u{1B}[1;33mnote:\u{1B}[0m " : "note: ") + problem + "\n", to: 2)
       } else {
