@@ -273,19 +273,15 @@ import Testing
     #expect(pane.picture.visible.items.count == 5)
   }
 
-  /// 10,000 nodes: `:graph` collapses composites, and the pane opens quickly.
-  @Test func aLargeGraphOpensInUnderASecond() throws {
+  /// 10,000 nodes: `:graph` collapses composites, so the first screen lays out a bounded
+  /// number of boxes whatever the graph's size. (How long it takes is measured, not
+  /// asserted: about 0.1 s in a release build, see the note of the graph-pane work.)
+  @Test func aLargeGraphOpensCollapsed() throws {
     let snapshot = try GraphFixtures.largeSnapshot()
-    let start = Date()
     let pane = PaneState(snapshot, columns: 120, rows: 40)
-    _ = pane.screen()
-    let seconds = Date().timeIntervalSince(start)
-    #if DEBUG
-      let limit = 3.0  // unoptimised code; a release build takes a fraction of this
-    #else
-      let limit = 1.0
-    #endif
-    #expect(seconds < limit, "opening the pane on \(snapshot.nodes.count) nodes took \(seconds) s")
+    #expect(snapshot.nodes.count > 10_000)
+    #expect(pane.picture.visible.items.count <= PaneState.collapsedBudget)
+    #expect(pane.screen().lines().count == 40)
   }
 }
 
