@@ -22,6 +22,14 @@ import Testing
       relativeTolerance: 1e-12)
   }
 
+  /// Over an empty axis the sum of exponentials is 0: -inf, as scipy's logsumexp gives.
+  @Test func logsumexpOfNothingIsMinusInfinity() throws {
+    let y = try Variable.logsumexp(Variable(try Tensor.zeros([0])))
+    #expect(y.value.scalar == -Double.infinity)
+    let rows = try Variable.logsumexp(Variable(try Tensor.zeros([2, 0])), axes: [1])
+    #expect(rows.value.scalars == [-Double.infinity, -Double.infinity])
+  }
+
   @Test func softmaxOfLargeNumbersIsFinite() throws {
     let s = try Variable.softmax(Variable(Tensor([1000, 0])))
     #expect(s.value == Tensor([1, 0]))

@@ -191,7 +191,12 @@ extension Variable {
     _ x: Variable, axes: [Int]? = nil, keepDims: Bool = false
   ) throws(TensorError) -> Variable {
     let normalized = try normalizeAxes(axes, rank: x.value.rank, op: "logsumexp")
-    let m = try x.value.reduce(.max, axes: normalized, keepDims: true).map(.finiteOrZero)
+    // Over a zero-size axis the sum of exponentials is 0 and the result -inf, as in scipy.
+    let empty = normalized.contains { x.shape[$0] == 0 }
+    let m =
+      empty
+      ? try Tensor.zeros(Tensor.reducedShape(x.shape, axes: normalized, keepDims: true))
+      : try x.value.reduce(.max, axes: normalized, keepDims: true).map(.finiteOrZero)
     let s = try x.value.combined(.subtract, with: m).map(.exp).reduce(.sum, axes: normalized, keepDims: true)
     var y = try s.map(.log).combined(.add, with: m)
     if !keepDims { y = try y.reshaped(to: Tensor.reducedShape(x.shape, axes: normalized, keepDims: false)) }

@@ -83,7 +83,7 @@ extension Tensor {
 
   /// `count` evenly spaced numbers from `start` to `stop` inclusive (numpy's `linspace`).
   public static func linspace(_ start: Double, _ stop: Double, count: Int = 50) throws(TensorError) -> Tensor {
-    guard count >= 0 else { throw .invalidArgument(op: "linspace", "count must be ≥ 0, got \(count)") }
+    guard count >= 0 else { throw .invalidArgument(op: "linspace", "the number of points must be ≥ 0, got \(count)") }
     try TensorLimits.check([count], op: "linspace")
     if count == 1 { return Tensor([start]) }
     let step = (stop - start) / Double(count - 1)

@@ -52,7 +52,10 @@ public enum TensorError: Error, Equatable, Sendable, CustomStringConvertible {
     case .cannotReshape(let from, let to):
       "cannot reshape \(formatShape(from)) (\(from.reduce(1, *)) elements) to \(formatShape(to))"
     case .invalidShape(let op, let shape):
-      "invalid shape \(formatShape(shape)) in \(op): sizes must be ≥ 0, with at most one -1"
+      // Only a reshape's target may hold a -1 (the size to infer).
+      op == "reshape"
+        ? "invalid shape \(formatShape(shape)) in reshape: sizes must be ≥ 0, with at most one -1"
+        : "invalid shape \(formatShape(shape)) in \(op): sizes must be ≥ 0"
     case .indexOutOfRange(let index, let axis, let size):
       "index \(index) is out of range for axis \(axis) of size \(size)"
     case .tooManyIndices(let count, let rank):
