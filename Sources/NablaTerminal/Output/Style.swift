@@ -93,6 +93,12 @@ struct Style: Sendable {
   /// An entry's output with its headings in bold: the section titles of `:help`
   /// (`commands:`), the title line of `:help TOPIC`, and the column titles of `:vars` and
   /// `:graph`.
+  /// `lines` as the terminal can show them: unchanged with UTF-8, else spelled in ASCII
+  /// (`∂f/∂x` as `df/dx`, `✓` as `ok`).
+  func plain(_ lines: [String]) -> [String] {
+    unicode ? lines : lines.map(ASCIIText.transliterate)
+  }
+
   func decorate(_ lines: [String], entry: String) -> [String] {
     guard color, !lines.isEmpty else { return lines }
     let command = entry.drop { $0 == " " }.prefix { $0 != " " }

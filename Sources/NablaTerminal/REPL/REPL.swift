@@ -48,9 +48,9 @@ public final class REPL {
     self.progress = progress
     if stderrIsTerminal { session.onProgress = { progress.report($0) } }
     // `:load` shows each entry as it runs, not all of them at the end.
-    session.onOutput = { lines in
+    session.onOutput = { [style] lines in
       progress.finish()
-      System.write(lines.joined(separator: "\n") + "\n", to: 1)
+      System.write(style.plain(lines).joined(separator: "\n") + "\n", to: 1)
     }
 
     System.write(style.banner(version: version), to: 1)
@@ -143,10 +143,11 @@ public final class REPL {
       // Tones count the result's lines; the graph pane may have shortened the output.
       let coloured =
         output.count == result.output.count ? style.colour(output, tones: result.tones) : output
-      System.write(style.decorate(coloured, entry: text).joined(separator: "\n") + "\n", to: 1)
+      System.write(
+        style.plain(style.decorate(coloured, entry: text)).joined(separator: "\n") + "\n", to: 1)
     }
     if !result.diagnostics.isEmpty {
-      System.write(result.renderedDiagnostics(color: errorColor) + "\n", to: 2)
+      System.write(style.plain([result.renderedDiagnostics(color: errorColor)])[0] + "\n", to: 2)
     }
     switch result.action {
     case .quit?:

@@ -1,6 +1,6 @@
-/// The graph pane's text without UTF-8: under a locale that is not UTF-8 (`LANG=C`) the
-/// terminal shows `∇` and box drawing as garbage, so the pane spells them in ASCII, as the
-/// REPL's prompt falls back to `>> `.
+/// Text without UTF-8: under a locale that is not UTF-8 (`LANG=C`) the terminal shows `∇`,
+/// `∂` and box drawing as garbage, so the REPL's output and the graph pane spell them in
+/// ASCII, as the prompt falls back to `>> `.
 ///
 ///     ASCIIText.transliterate("∇ -1 … 2  μ 0.5")   // "grad -1 .. 2  mean 0.5"
 ///     ASCIIText.character("╭")                     // "+"
@@ -10,6 +10,8 @@ enum ASCIIText {
     "∇": "grad", "μ": "mean", "…": "..", "←": "<-", "→": "->", "Σ": "sum", "·": "*", "×": "x",
     "▏": "|", "—": "-", "–": "-", "−": "-", "ᵀ": "^T", "²": "^2", "↑": "^", "↓": "v", "◂": "<",
     "▸": ">", "▴": "^", "▾": "v", "∂": "d", "±": "+/-", "▼": "v", "≈": "~", "√": "sqrt", "⇥": "Tab",
+    "✓": "ok", "✗": "X", "≤": "<=", "≥": ">=", "≠": "!=", "⁻": "-", "¹": "^1", "³": "^3",
+    "ε": "eps", "∛": "cbrt", "█": "#", "░": ".", "│": "|", "─": "-",
   ]
 
   /// `text` with every non-ASCII character replaced.
