@@ -70,7 +70,7 @@ public final class Session {
       limits.explain(&diagnostic)
       result.diagnostics.append(diagnostic)
     } catch is Cancelled {
-      result.diagnostics.append(Diagnostic.error("interrupted; the session is as it was before this entry", at: .unknown))
+      result.diagnostics.append(Diagnostic.interrupted)
     } catch {
       result.diagnostics.append(Diagnostic.error("\(error)", at: .unknown))
     }

@@ -178,7 +178,7 @@ extension Evaluator {
     let error = thrown as? Diagnostic ?? Diagnostic.error("\(thrown)", at: range)
     if error.range == range && failure == nil { return error }
     // Ctrl-C is not an error of the body: it goes out as it is.
-    if error.message == Diagnostic.interrupted.message { return error }
+    if error.isInterruption { return error }
     var origin =
       failure
       ?? BodyFailure(

@@ -52,6 +52,11 @@ public struct Diagnostic: Error, Sendable, Hashable, CustomStringConvertible {
   public static let interrupted = Diagnostic.error(
     "interrupted; the session is as it was before this entry", at: .unknown)
 
+  /// Whether this is `interrupted`: work stopped by Ctrl-C, not an error of the entry.
+  public var isInterruption: Bool {
+    severity == .error && message == Diagnostic.interrupted.message
+  }
+
   /// `error: message`, without location or source line.
   public var description: String { "\(severity.rawValue): \(message)" }
 }

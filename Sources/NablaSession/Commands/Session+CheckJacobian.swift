@@ -33,7 +33,7 @@ extension Session {
       }
       let analytic = try NablaCore.jacobian(
         at: target.arguments[i],
-        row: { _, _ in if self.cancellation.isCancelled { throw Cancelled() } }
+        row: stopOnCancel
       ) { (x: Variable) throws(Diagnostic) -> Variable in
         var all = target.arguments.map { Variable($0) }
         all[i] = x

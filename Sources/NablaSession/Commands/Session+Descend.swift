@@ -236,7 +236,7 @@ extension Session {
     do {
       return try target.evaluate(self, inputs)
     } catch {
-      if error.message == Diagnostic.interrupted.message { return nil }
+      if error.isInterruption { return nil }
       throw error
     }
   }

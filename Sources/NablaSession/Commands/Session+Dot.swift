@@ -148,7 +148,7 @@ extension Session {
   /// `:dot f(args) > FILE`: writes DOT for `.dot`/`.gv`; renders `.svg`, `.png` or `.pdf`
   /// with Graphviz's `dot` when it is installed.
   func dot(_ expr: Expr, path: Located<String>, into result: inout EntryResult) throws {
-    if try skipsWriting(path, into: &result) { return }
+    if skipsWriting(path, into: &result) { return }
     let file = path.value
     let ext = file.split(separator: ".").count > 1 ? String(file.split(separator: ".").last!).lowercased() : ""
     let renders = ["svg", "png", "pdf"]

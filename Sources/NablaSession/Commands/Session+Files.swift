@@ -4,7 +4,7 @@ extension Session {
   /// `:save FILE` / `:save! FILE`: the successful entries with their outputs, atomically.
   func save(_ path: Located<String>, overwrite: Bool, into result: inout EntryResult) throws {
     result.recordsInHistory = false
-    if try skipsWriting(path, into: &result) { return }
+    if skipsWriting(path, into: &result) { return }
     var text = "# Nabla session, saved by :save; replay with :load or verify with nabla run --verify\n"
     for entry in history {
       text += entry.text + "\n"
@@ -85,7 +85,7 @@ extension Session {
 extension Session {
   /// Whether an entry that writes `path` is skipped because it is being replayed from a
   /// file (which must never write files behind the user's back); says so when it is.
-  func skipsWriting(_ path: Located<String>, into result: inout EntryResult) throws -> Bool {
+  func skipsWriting(_ path: Located<String>, into result: inout EntryResult) -> Bool {
     guard fileWrites == .skip else { return false }
     result.print("not written: \(path.value) (an entry loaded from a file never writes files; type it to run it)")
     return true

@@ -184,8 +184,9 @@ extension Session {
     return blocks
   }
 
-  /// Stops a row-by-row computation when Ctrl-C was pressed.
-  private func stopOnCancel(_: Int, _: Int) throws {
+  /// Stops a row-by-row computation (`jacobian`'s and `hessian`'s `row:`) when Ctrl-C was
+  /// pressed.
+  func stopOnCancel(_: Int, _: Int) throws {
     if cancellation.isCancelled { throw Cancelled() }
   }
 }

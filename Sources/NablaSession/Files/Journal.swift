@@ -75,27 +75,29 @@ public final class Journal {
     candidates(in: directory).first { $0.path != excluding }?.path
   }
 
-  /// Journals that ended in a crash and have not been recovered since: what a starting REPL
-  /// mentions. Newest first, with their entry counts.
+  /// Journals that ended in a crash and have not been recovered since, newest first: what a
+  /// starting REPL mentions. Only their last bytes are read (see `entryCount(_:)`).
   public static func crashed(
     in directory: String = FileIO.stateDirectory(), excluding: String? = nil
-  ) -> [(path: String, entries: Int)] {
-    candidates(in: directory).filter { $0.path != excluding && !$0.endedNormally }.map {
-      ($0.path, $0.entries)
-    }
+  ) -> [String] {
+    candidates(in: directory).filter { $0.path != excluding && !$0.endedNormally }.map(\.path)
+  }
+
+  /// How many entries the journal at `path` holds (it is read and split).
+  public static func entryCount(_ path: String) -> Int {
+    SessionFile(parsing: (try? FileIO.readText(path)) ?? "").entries.count
   }
 
   private static let header = "# Nabla journal: the entries of the running session\n"
   /// The last line of a journal whose session ended normally.
   static let endMark = "# session ended\n"
 
-  /// Unlocked journals with entries, newest first.
-  private static func candidates(in directory: String) -> [(
-    path: String, entries: Int, endedNormally: Bool
-  )] {
+  /// Unlocked journals with entries, newest first, and whether each ended normally. Run at
+  /// every start of the REPL, so it reads no journal whole.
+  private static func candidates(in directory: String) -> [(path: String, endedNormally: Bool)] {
     guard let folder = opendir(directory) else { return [] }
     defer { closedir(folder) }
-    var found: [(path: String, time: Int, entries: Int, endedNormally: Bool)] = []
+    var found: [(path: String, time: Int, endedNormally: Bool)] = []
     while let item = readdir(folder) {
       let name = withUnsafeBytes(of: item.pointee.d_name) { raw in
         String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
@@ -105,18 +107,30 @@ public final class Journal {
       guard hasEntries(path), !isHeld(path) else { continue }
       var info = stat()
       guard stat(path, &info) == 0 else { continue }
-      let text = (try? FileIO.readText(path)) ?? ""
-      let entries = SessionFile(parsing: text).entries.count
-      guard entries > 0 else { continue }
-      found.append((path, info.st_mtim.tv_sec, entries, text.hasSuffix(endMark)))
+      found.append((path, info.st_mtim.tv_sec, endsWithMark(path)))
     }
-    return found.sorted { $0.time > $1.time }.map { ($0.path, $0.entries, $0.endedNormally) }
+    return found.sorted { $0.time > $1.time }.map { ($0.path, $0.endedNormally) }
+  }
+
+  /// Whether the file at `path` ends with `endMark` (its last bytes only are read).
+  private static func endsWithMark(_ path: String) -> Bool {
+    let mark = Array(endMark.utf8)
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { return false }
+    defer { close(fd) }
+    var info = stat()
+    guard fstat(fd, &info) == 0, Int(info.st_size) >= mark.count else { return false }
+    var tail = [UInt8](repeating: 0, count: mark.count)
+    let read = tail.withUnsafeMutableBytes {
+      pread(fd, $0.baseAddress, mark.count, off_t(Int(info.st_size) - mark.count))
+    }
+    return read == mark.count && tail == mark
   }
 
   /// Marks a crashed journal as dealt with once it has been recovered, so it is not
   /// mentioned again.
   public static func markRecovered(_ path: String) {
-    guard let text = try? FileIO.readText(path), !text.hasSuffix(endMark) else { return }
+    guard !endsWithMark(path) else { return }
     let fd = open(path, O_WRONLY | O_APPEND)
     guard fd >= 0 else { return }
     _ = FileIO.writeAll(fd, Array(endMark.utf8))

@@ -64,8 +64,9 @@ public final class REPL {
     }
     defer { session.journal?.end() }
     if startup.isEmpty, let crashed = Journal.crashed(excluding: session.journal?.path).first {
+      let entries = Journal.entryCount(crashed)
       note(
-        "the last session ended without :quit or Ctrl-D (\(crashed.entries) entr\(crashed.entries == 1 ? "y" : "ies")); :recover restores it"
+        "the last session ended without :quit or Ctrl-D (\(entries) entr\(entries == 1 ? "y" : "ies")); :recover restores it"
       )
     }
     for text in startup where execute(text) { return 0 }
