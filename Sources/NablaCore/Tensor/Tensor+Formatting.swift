@@ -115,33 +115,15 @@ extension Tensor {
 
   /// `min A  mean B  max C` over the finite elements, then `nan N` / `inf N` when present.
   func statisticsSummary() -> String {
-    var lo = Double.infinity, hi = -Double.infinity, sum = 0.0
-    var finite = 0, nans = 0, infs = 0
-    for x in scalars {
-      if x.isFinite {
-        finite += 1
-        sum += x
-        if x < lo { lo = x }
-        if x > hi { hi = x }
-      } else if x.isNaN {
-        nans += 1
-      } else {
-        infs += 1
-      }
-    }
+    let s = finiteStatistics
     var parts: [String] = []
-    if finite > 0 {
-      parts.append("min " + formatGeneral(lo, significantDigits: 4))
-      var mean = sum / Double(finite)
-      if !mean.isFinite {  // the sum overflowed; add the scaled-down terms instead
-        mean = 0
-        for x in scalars where x.isFinite { mean += x / Double(finite) }
-      }
-      parts.append("mean " + formatGeneral(mean, significantDigits: 4))
-      parts.append("max " + formatGeneral(hi, significantDigits: 4))
+    if s.finiteCount > 0 {
+      parts.append("min " + formatGeneral(s.min, significantDigits: 4))
+      parts.append("mean " + formatGeneral(s.mean, significantDigits: 4))
+      parts.append("max " + formatGeneral(s.max, significantDigits: 4))
     }
-    if nans > 0 { parts.append("nan \(nans)") }
-    if infs > 0 { parts.append("inf \(infs)") }
+    if s.nans > 0 { parts.append("nan \(s.nans)") }
+    if s.infs > 0 { parts.append("inf \(s.infs)") }
     return parts.joined(separator: "  ")
   }
 

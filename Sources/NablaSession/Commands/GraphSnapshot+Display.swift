@@ -22,33 +22,9 @@ public struct TensorSummary: Sendable, Equatable {
   public init(_ tensor: Tensor) {
     count = tensor.count
     single = tensor.scalar
-    var lo = Double.infinity, hi = -Double.infinity, sum = 0.0, finite = 0
-    nans = 0
-    infs = 0
-    for x in tensor.scalars {
-      if x.isFinite {
-        finite += 1
-        sum += x
-        if x < lo { lo = x }
-        if x > hi { hi = x }
-      } else if x.isNaN {
-        nans += 1
-      } else {
-        infs += 1
-      }
-    }
-    if finite == 0 {
-      (min, mean, max) = (.nan, .nan, .nan)
-    } else {
-      (min, max) = (lo, hi)
-      var m = sum / Double(finite)
-      if !m.isFinite {  // the sum overflowed; add scaled-down terms instead
-        m = 0
-        for x in tensor.scalars where x.isFinite { m += x / Double(finite) }
-      }
-      mean = m
-    }
-    maxMagnitude = finite == 0 ? 0 : Swift.max(Swift.abs(lo), Swift.abs(hi))
+    let s = tensor.finiteStatistics
+    (min, mean, max, nans, infs) = (s.min, s.mean, s.max, s.nans, s.infs)
+    maxMagnitude = s.finiteCount == 0 ? 0 : Swift.max(Swift.abs(s.min), Swift.abs(s.max))
   }
 
   /// Whether some element is NaN or infinite.
