@@ -175,32 +175,17 @@ extension Session {
   /// Every name the body uses, in the order written. Walks the tree without recursing.
   func bodyReferences(_ body: Expr) -> [BodyReference] {
     var found: [BodyReference] = []
-    var stack = [body]
-    while let e = stack.popLast() {
+    body.forEachValueNode { e in
       switch e.kind {
-      case .number: break
       case .name(let n): found.append(BodyReference(name: n, range: e.range, arguments: nil))
-      case .tensor(let items): stack += items.reversed()
-      case .unary(_, let x): stack.append(x)
-      case .binary(_, let a, let b): stack += [b, a]
       case .call(let n, let range, let arguments):
         found.append(BodyReference(name: n, range: range, arguments: arguments))
-        stack += arguments.map(\.value).reversed()
       case .apply(let callee, let arguments):
         // The callee names functions, not values: it is checked whole (see checkReference).
         let name = (try? FunctionExpression(callee))?.name ?? ""
         found.append(
           BodyReference(name: name, range: callee.range, arguments: arguments, callee: callee))
-        stack += arguments.map(\.value).reversed()
-      case .index(let base, let items):
-        for item in items.reversed() {
-          switch item {
-          case .index(let i): stack.append(i)
-          case .slice(let a, let b, let c): stack += [c, b, a].compactMap { $0 }
-          case .ellipsis: break
-          }
-        }
-        stack.append(base)
+      default: break
       }
     }
     return found

@@ -82,36 +82,21 @@ public struct OperationCount {
     var own = 0
     var calls: [String: Int] = [:]
     var order: [String] = []
-    var stack = [expr]
-    while let e = stack.popLast() {
+    expr.forEachValueNode { e in
       own += 1
       switch e.kind {
-      case .number, .name: break
-      case .tensor(let items): stack += items
-      case .unary(_, let x): stack.append(x)
-      case .binary(_, let a, let b): stack += [a, b]
-      case .call(let name, _, let arguments):
+      case .call(let name, _, _):
         if Builtin.all[name] == nil {
           if calls[name] == nil { order.append(name) }
           calls[name, default: 0] += 1
         }
-        stack += arguments.map(\.value)
-      case .apply(let callee, let arguments):
+      case .apply(let callee, _):
         // A gradient costs a forward and a backward pass, about three calls.
         if let function = try? FunctionExpression(callee), Builtin.all[function.name] == nil {
           if calls[function.name] == nil { order.append(function.name) }
           calls[function.name, default: 0] += 1 + 2 * function.gradients.count
         }
-        stack += arguments.map(\.value)
-      case .index(let base, let items):
-        stack.append(base)
-        for item in items {
-          switch item {
-          case .index(let i): stack.append(i)
-          case .slice(let a, let b, let c): stack += [a, b, c].compactMap { $0 }
-          case .ellipsis: break
-          }
-        }
+      default: break
       }
     }
     return (own, order.map { ($0, calls[$0]!) })

@@ -268,6 +268,27 @@ extension Expr {
   }
 }
 
+extension Expr {
+  /// Calls `body` with this expression and every expression under it that stands for a
+  /// value, in source order (each node before its children), without recursing. The callee
+  /// of an application (`grad(f, wrt: W)` in `grad(f, wrt: W)(W, b)`) is not entered: it
+  /// names functions and parameters, and `body` sees it whole as part of the `.apply` node.
+  public func forEachValueNode(_ body: (Expr) -> Void) {
+    var stack = [self]
+    var children: [Expr] = []
+    while let e = stack.popLast() {
+      body(e)
+      if case .apply(_, let arguments) = e.kind {
+        children = arguments.map(\.value)
+      } else {
+        children.removeAll(keepingCapacity: true)
+        e.kind.forEachChild { children.append($0) }
+      }
+      stack += children.reversed()
+    }
+  }
+}
+
 extension Expr.Kind {
   /// Whether the node has child expressions.
   var hasChildren: Bool {

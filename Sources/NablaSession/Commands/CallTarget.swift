@@ -183,28 +183,9 @@ extension Session {
   func sessionTensors(in expr: Expr) -> [String] {
     var found: [String] = []
     var seen: Set<String> = []
-    var stack = [expr]
-    while let e = stack.popLast() {
-      switch e.kind {
-      case .number: break
-      case .name(let n):
-        if tensors[n] != nil && seen.insert(n).inserted { found.append(n) }
-      case .tensor(let items): stack += items.reversed()
-      case .unary(_, let x): stack.append(x)
-      case .binary(_, let a, let b): stack += [b, a]
-      case .call(_, _, let args): stack += args.map(\.value).reversed()
-      // The callee holds function and parameter names, never tensors.
-      case .apply(_, let args): stack += args.map(\.value).reversed()
-      case .index(let base, let items):
-        for item in items.reversed() {
-          switch item {
-          case .index(let i): stack.append(i)
-          case .slice(let a, let b, let c): stack += [c, b, a].compactMap { $0 }
-          case .ellipsis: break
-          }
-        }
-        stack.append(base)
-      }
+    // The callee of `grad(f, wrt: W)(...)` holds function and parameter names, never tensors.
+    expr.forEachValueNode { e in
+      if case .name(let n) = e.kind, tensors[n] != nil, seen.insert(n).inserted { found.append(n) }
     }
     return found
   }
