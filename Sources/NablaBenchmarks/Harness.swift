@@ -1,5 +1,6 @@
 import Foundation
 import NablaCore
+import NablaSession
 
 #if canImport(Glibc)
   import Glibc
@@ -232,24 +233,7 @@ indirect enum JSON {
     }
   }
 
-  static func quote(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-      switch u {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\t": out += "\\t"
-      default:
-        if u.value < 0x20 {
-          out += String(format: "\\u%04x", u.value)
-        } else {
-          out.unicodeScalars.append(u)
-        }
-      }
-    }
-    return out + "\""
-  }
+  static func quote(_ s: String) -> String { JSONValue.quoted(s) }
 }
 
 /// Progress and human-readable results go to stderr; stdout carries only the JSON lines.

@@ -62,6 +62,13 @@ public enum JSONValue: Sendable, Equatable {
     }
   }
 
+  /// `s` as a JSON string literal, quotes included.
+  public static func quoted(_ s: String) -> String {
+    var out = ""
+    writeString(s, to: &out)
+    return out
+  }
+
   private static func writeString(_ s: String, to out: inout String) {
     out += "\""
     for scalar in s.unicodeScalars {
