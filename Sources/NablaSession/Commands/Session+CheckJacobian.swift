@@ -26,23 +26,20 @@ extension Session {
     var maxAbs = 0.0
     var maxRel = 0.0
     for (i, parameter) in target.parameters.enumerated() {
-      let inputs = { (x: Tensor) -> [Variable] in
+      // The arguments, with the i-th replaced by `x`.
+      let inputs = { (x: Variable) -> [Variable] in
         var inputs = target.arguments.map { Variable($0) }
-        inputs[i] = Variable(x)
+        inputs[i] = x
         return inputs
       }
-      let analytic = try NablaCore.jacobian(
-        at: target.arguments[i],
-        row: stopOnCancel
-      ) { (x: Variable) throws(Diagnostic) -> Variable in
-        var all = target.arguments.map { Variable($0) }
-        all[i] = x
-        return try target.evaluate(self, all)
+      let analytic = try NablaCore.jacobian(at: target.arguments[i], row: stopOnCancel) {
+        (x: Variable) throws(Diagnostic) -> Variable in
+        try target.evaluate(self, inputs(x))
       }
       let numerical = try NumericalDifferentiation.jacobian(
         of: { x in
           if self.cancellation.isCancelled { throw Cancelled() }
-          return try target.evaluate(self, inputs(x)).value
+          return try target.evaluate(self, inputs(Variable(x))).value
         }, at: target.arguments[i])
       // Central differences give no error estimate here: the tolerances decide alone.
       let unknown = try Tensor(
