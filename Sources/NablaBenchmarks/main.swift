@@ -18,14 +18,17 @@ struct Options {
   var workloads = ["W1", "W2", "W3", "W4", "W5"]
   var paths: [BenchPath] = [.api, .language]
   var timing = TimingOptions()
+  /// Time W5's kernels one by one instead of the workloads.
+  var kernels = false
 }
 
 func usage() -> Never {
   log(
     """
     usage: NablaBenchmarks [--workloads W1,W2,W3,W4,W5] [--repeats N] [--target SECONDS]
-                           [--paths api,language] [--quick]
+                           [--paths api,language] [--quick] [--kernels]
       --quick   smoke test: --repeats 3 --target 0.02 (as peers.py --quick)
+      --kernels time W5's tensor kernels one by one (stderr) instead of the workloads
     """)
   exit(2)
 }
@@ -65,6 +68,7 @@ func parseOptions(_ arguments: [String]) -> Options {
         paths.append(path)
       }
       options.paths = paths
+    case "--kernels": options.kernels = true
     case "--quick":
       options.timing.repeats = 3
       options.timing.target = 0.02
@@ -190,6 +194,16 @@ func run(_ workload: Workload, path: BenchPath, options: Options) -> (
 }
 
 let options = parseOptions(Array(CommandLine.arguments.dropFirst()))
+if options.kernels {
+  do {
+    log("NablaBenchmarks --kernels: W5's kernels at 512x512, median of \(options.timing.repeats) runs")
+    try KernelTimings.run(options: options.timing)
+    exit(0)
+  } catch {
+    log("ERROR: \(error)")
+    exit(1)
+  }
+}
 let known = Dictionary(uniqueKeysWithValues: Workloads.all.map { ($0.id, $0) })
 for id in options.workloads where known[id] == nil {
   log("unknown workload \(id) (known: \(Workloads.all.map(\.id).joined(separator: ",")))")

@@ -239,27 +239,26 @@ private func zipKernel<K: BinaryKernel>(_ a: Tensor, _ b: Tensor, shape: [Int], 
         } else {
           let sa = broadcastStrides(a.shape, to: shape)
           let sb = broadcastStrides(b.shape, to: shape)
-          forEachRowInParallel(shape: shape, strides: [sa, sb, contiguousStrides(shape)], grain: K.grain) {
+          forEachRowInParallel(
+            shape: shape, strides: [sa, sb, contiguousStrides(shape)], written: 2, grain: K.grain
+          ) {
             offsets, length, steps in
-            var ia = offsets[0]
-            var ib = offsets[1]
-            var io = offsets[2]
+            // Pointers to the row's first elements: the inner loops index from 0 with no
+            // overflow checks, so they vectorise.
+            let x = pa.baseAddress! + offsets[0]
+            let y = pb.baseAddress! + offsets[1]
+            let out = dst.baseAddress! + offsets[2]
             let (da, db, dout) = (steps[0], steps[1], steps[2])
             if dout == 1 && da == 1 && db == 0 {
-              let y = pb[ib]
-              for i in 0..<length { dst[io + i] = K.apply(pa[ia + i], y) }
+              let y0 = y.pointee
+              for i in 0..<length { out[i] = K.apply(x[i], y0) }
             } else if dout == 1 && da == 0 && db == 1 {
-              let x = pa[ia]
-              for i in 0..<length { dst[io + i] = K.apply(x, pb[ib + i]) }
+              let x0 = x.pointee
+              for i in 0..<length { out[i] = K.apply(x0, y[i]) }
             } else if dout == 1 && da == 1 && db == 1 {
-              for i in 0..<length { dst[io + i] = K.apply(pa[ia + i], pb[ib + i]) }
+              for i in 0..<length { out[i] = K.apply(x[i], y[i]) }
             } else {
-              for _ in 0..<length {
-                dst[io] = K.apply(pa[ia], pb[ib])
-                ia += da
-                ib += db
-                io += dout
-              }
+              for i in 0..<length { out[i &* dout] = K.apply(x[i &* da], y[i &* db]) }
             }
           }
         }

@@ -64,24 +64,29 @@ func forEachRow(
   }
 }
 
-/// `forEachRow`, with the rows split by the leading axis across threads when there are at
-/// least `grain` elements per thread. The body must only write elements of its own rows.
+/// `forEachRow`, with the work split across threads when there are at least `grain`
+/// elements per thread. The split is along the outermost axis on which operand `written`
+/// (the one the body writes) moves, so every element it writes belongs to one thread, and
+/// each element is computed in the same order as on one thread: a sum over the leading axis
+/// (strides 0 there) is split by columns instead.
 func forEachRowInParallel(
-  shape: [Int], strides: [[Int]], bases: [Int]? = nil, grain: Int,
+  shape: [Int], strides: [[Int]], bases: [Int]? = nil, written: Int, grain: Int,
   _ body: (_ offsets: [Int], _ length: Int, _ steps: [Int]) -> Void
 ) {
   let n = shapeCount(shape)
   let bases = bases ?? strides.map { _ in 0 }
-  guard shape.count > 1, Swift.min(Parallel.threads, n / Swift.max(grain, 1)) >= 2 else {
+  guard shape.count > 1, Swift.min(Parallel.threads, n / Swift.max(grain, 1)) >= 2,
+    let axis = shape.indices.first(where: { shape[$0] > 1 && strides[written][$0] != 0 })
+  else {
     forEachRow(shape: shape, strides: strides, bases: bases, body)
     return
   }
-  let rest = Array(shape.dropFirst())
-  let restStrides = strides.map { Array($0.dropFirst()) }
-  Parallel.forEachChunk(shape[0], grain: Swift.max(1, grain / Swift.max(1, shapeCount(rest)))) { r in
+  let extent = shape[axis]
+  Parallel.forEachChunk(extent, grain: Swift.max(1, grain / Swift.max(1, n / extent))) { r in
+    var part = shape
+    part[axis] = r.count
     forEachRow(
-      shape: [r.count] + rest, strides: zip(strides, restStrides).map { [$0[0]] + $1 },
-      bases: zip(strides, bases).map { $1 + $0[0] * r.lowerBound }, body)
+      shape: part, strides: strides, bases: zip(strides, bases).map { $1 + $0[axis] * r.lowerBound }, body)
   }
 }
 
@@ -94,22 +99,19 @@ extension Tensor {
       withUnsafeBufferPointer { src in
         forEachRowInParallel(
           shape: shape, strides: [strides, contiguousStrides(shape)], bases: [offset, 0],
-          grain: Parallel.cheapGrain
+          written: 1, grain: Parallel.cheapGrain
         ) {
           offsets, length, steps in
-          var s = offsets[0]
-          var o = offsets[1]
-          let ss = steps[0]
-          let os = steps[1]
+          // Row pointers: the inner loops index from 0 without overflow checks.
+          let from = src.baseAddress! + offsets[0]
+          let to = dst.baseAddress! + offsets[1]
+          let (ss, os) = (steps[0], steps[1])
           if ss == 0 && os == 1 {
-            let x = src[s]
-            for i in 0..<length { dst[o + i] = x }
+            to.update(repeating: from.pointee, count: length)
+          } else if ss == 1 && os == 1 {
+            to.update(from: from, count: length)
           } else {
-            for _ in 0..<length {
-              dst[o] = src[s]
-              s += ss
-              o += os
-            }
+            for i in 0..<length { to[i &* os] = from[i &* ss] }
           }
         }
       }
@@ -121,36 +123,26 @@ extension Tensor {
   func scatteredAdd(into targetShape: [Int], strides: [Int], offset: Int = 0) -> Tensor {
     Tensor(uncheckedShape: targetShape, count: shapeCount(targetShape), zeroed: true) { dst in
       withUnsafeBufferPointer { src in
-        // Rows that differ in the leading index write disjoint elements unless that axis is
-        // summed over (stride 0), so only then do the threads have to stay off.
         forEachRowInParallel(
           shape: shape, strides: [contiguousStrides(shape), strides], bases: [0, offset],
-          grain: strides.first == 0 ? Int.max : Parallel.cheapGrain
+          written: 1, grain: Parallel.cheapGrain
         ) {
           offsets, length, steps in
-          var s = offsets[0]
-          var o = offsets[1]
-          let ss = steps[0]
-          let os = steps[1]
+          let from = src.baseAddress! + offsets[0]
+          let to = dst.baseAddress! + offsets[1]
+          let (ss, os) = (steps[0], steps[1])
           if os == 0 {
             if ss == 1 {
-              dst[o] += contiguousSum(src.baseAddress! + s, length)
+              to.pointee += contiguousSum(from, length)
             } else {
               var acc = 0.0
-              for _ in 0..<length {
-                acc += src[s]
-                s += ss
-              }
-              dst[o] += acc
+              for i in 0..<length { acc += from[i &* ss] }
+              to.pointee += acc
             }
           } else if ss == 1 && os == 1 {
-            for i in 0..<length { dst[o + i] += src[s + i] }
+            for i in 0..<length { to[i] += from[i] }
           } else {
-            for _ in 0..<length {
-              dst[o] += src[s]
-              s += ss
-              o += os
-            }
+            for i in 0..<length { to[i &* os] += from[i &* ss] }
           }
         }
       }
@@ -219,35 +211,27 @@ extension Tensor {
     return Tensor(uncheckedShape: target, count: shapeCount(target), zeroed: true) { dst in
       g.withUnsafeBufferPointer { pg in
         other.withUnsafeBufferPointer { po in
-          // As in `scatteredAdd`: rows write disjoint elements unless the leading axis is summed.
           forEachRowInParallel(
-            shape: shape, strides: [contiguousStrides(shape), so, st],
-            grain: st.first == 0 ? Int.max : Parallel.cheapGrain
+            shape: shape, strides: [contiguousStrides(shape), so, st], written: 2,
+            grain: Parallel.cheapGrain
           ) { offsets, length, steps in
-            var (ig, io, it) = (offsets[0], offsets[1], offsets[2])
+            let pgRow = pg.baseAddress! + offsets[0]
+            let poRow = po.baseAddress! + offsets[1]
+            let to = dst.baseAddress! + offsets[2]
             let (dg, dother, dt) = (steps[0], steps[1], steps[2])
             if dt == 0 && dg == 1 && dother == 1 {
-              dst[it] += contiguousDot(pg.baseAddress! + ig, po.baseAddress! + io, length)
+              to.pointee += contiguousDot(pgRow, poRow, length)
             } else if dt == 0 {
               var acc = 0.0
-              for _ in 0..<length {
-                acc += pg[ig] * po[io]
-                ig += dg
-                io += dother
-              }
-              dst[it] += acc
+              for i in 0..<length { acc += pgRow[i &* dg] * poRow[i &* dother] }
+              to.pointee += acc
             } else if dt == 1 && dg == 1 && dother == 0 {
-              let v = po[io]
-              for i in 0..<length { dst[it + i] += pg[ig + i] * v }
+              let v = poRow.pointee
+              for i in 0..<length { to[i] += pgRow[i] * v }
             } else if dt == 1 && dg == 1 && dother == 1 {
-              for i in 0..<length { dst[it + i] += pg[ig + i] * po[io + i] }
+              for i in 0..<length { to[i] += pgRow[i] * poRow[i] }
             } else {
-              for _ in 0..<length {
-                dst[it] += pg[ig] * po[io]
-                ig += dg
-                io += dother
-                it += dt
-              }
+              for i in 0..<length { to[i &* dt] += pgRow[i &* dg] * poRow[i &* dother] }
             }
           }
         }
