@@ -103,6 +103,38 @@ import Testing
     #expect(g3[v].value == Tensor([4, 40, 400]))
   }
 
+  /// The sweep keeps a sum's gradient unexpanded (one number for every element); whatever
+  /// path it takes, every node's gradient reads back in the node's shape, with every copy
+  /// counted where an operand was broadcast.
+  @Test func unexpandedGradientsReadBackWhole() throws {
+    let m = Variable.leaf(tensor([2, 3], [1, 2, 3, 4, 5, 6]))
+    let row = Variable.leaf(Tensor([1, 2, 3]))
+    let column = Variable.leaf(tensor([2, 1], [10, 20]))
+    let s = Variable.leaf(Tensor(2))
+    // exp(m + row) * column: the sum's gradient reaches a product, a broadcast column, an
+    // exp (fused rule), an add with a broadcast row, and a scalar used twice.
+    let e = Variable.exp(try (m + row) / Variable(Tensor(10)))
+    let y = try Variable.mean(e * column * s) + Variable.sum(m * s)
+    let grads = try backward(from: y)
+    for node in grads.order {
+      #expect(grads[node].shape == node.shape)
+      #expect(node.gradient?.shape == node.shape)
+    }
+    // The same function written with every broadcast spelled out, differentiated the same way.
+    let full = try Variable.broadcast(row, to: [2, 3])
+    let fullColumn = try Variable.broadcast(column, to: [2, 3])
+    let fullS = try Variable.broadcast(Variable.reshape(s, [1, 1]), to: [2, 3])
+    let e2 = Variable.exp(try (m + full) / Variable(Tensor(10)))
+    let y2 = try Variable.sum(e2 * fullColumn * fullS) / Variable(Tensor(6)) + Variable.sum(m * fullS)
+    let grads2 = try backward(from: y2)
+    for leaf in [m, row, column, s] {
+      expectApproximatelyEqual(grads[leaf].value, grads2[leaf].value, relativeTolerance: 1e-14)
+    }
+    // sum of a sum: the inner sum's unexpanded gradient is expanded for its rule.
+    let twice = try Variable.sum(Variable.sum(m, axes: [0]) * row)
+    #expect(try backward(from: twice)[m].value == tensor([2, 3], [1, 2, 3, 1, 2, 3]))
+  }
+
   @Test func sumToShapeIsTheAdjointOfBroadcast() throws {
     // ⟨broadcast(x), y⟩ = ⟨x, sumToShape(y)⟩ for every pair of shapes.
     for (k, (from, to)) in [

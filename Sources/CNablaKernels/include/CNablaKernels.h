@@ -3,7 +3,8 @@
 
 /// Elementwise transcendental functions over contiguous buffers, through glibc's vector math
 /// library (libmvec) when the process can load it: 4 doubles per call with AVX2, else 2 with
-/// SSE. libmvec's results are within 4 ulp of the correctly rounded value.
+/// SSE. libmvec's results are within 4 ulp of the correctly rounded value. tanh with AVX2 is
+/// Nabla's own kernel (within 3 ulp), with or without libmvec.
 
 /// The functions `nabla_vector_math` can apply.
 typedef enum {

@@ -12,7 +12,8 @@ public struct Gradients {
 
   /// The gradient of `order[i]`.
   private func gradient(at i: Int) -> Variable {
-    recorded.isEmpty ? Variable(reversedValues[reversedValues.count - 1 - i]) : recorded[i]
+    guard recorded.isEmpty else { return recorded[i] }
+    return Variable(reversedValues[reversedValues.count - 1 - i].expanded(to: order[i].shape))
   }
 
   /// The gradient with respect to a node (zeros of its shape if the output does not
@@ -62,7 +63,7 @@ func topologicalOrder(from root: Node, clearingGradients: Bool) -> [Node] {
   stack.reserveCapacity(16)
   stack.append((.passUnretained(root), 0))
   root.visitedPass = pass
-  if clearingGradients { root.gradient = nil }
+  if clearingGradients { root.summedGradient = nil }
   while let (reference, next) = stack.last {
     // The next input to visit, if any is left (nil inside: a constant operand).
     let step: Unmanaged<Node>?? = reference._withUnsafeGuaranteedRef { node in
@@ -74,7 +75,7 @@ func topologicalOrder(from root: Node, clearingGradients: Bool) -> [Node] {
       let unseen = input._withUnsafeGuaranteedRef { node in
         guard node.requiresGradient && node.visitedPass != pass else { return false }
         node.visitedPass = pass
-        if clearingGradients { node.gradient = nil }
+        if clearingGradients { node.summedGradient = nil }
         return true
       }
       if unseen { stack.append((input, 0)) }
@@ -112,9 +113,13 @@ public func backward(
   let order = topologicalOrder(from: root, clearingGradients: true)
   if createGraph { return try recordedBackward(order, seed: seedValue) }
 
-  // Each node's gradient is summed in place in `node.gradient`; when the sweep reaches a
-  // node, every consumer has added its term, so it is final.
-  root.gradient = seedValue
+  // Each node's gradient is summed in place in `node.summedGradient`; when the sweep
+  // reaches a node, every consumer has added its term, so it is final. A gradient may stay
+  // unexpanded: the gradient of `sum(x)` is one number standing for every element of x, and
+  // the elementwise rules take it as it is (broadcasting), which spares a tensor of copies
+  // and a pass over it. It is expanded only where a rule needs the full shape, and when it
+  // is read (`Gradients`, `Node.gradient`).
+  root.summedGradient = seedValue
   var values: [Tensor] = []
   values.reserveCapacity(order.count)
   // The nodes are read through unretained references (`order` keeps them alive): reference
@@ -131,7 +136,7 @@ public func backward(
     }
   }
   if let failure {
-    for node in order { node.gradient = nil }
+    for node in order { node.summedGradient = nil }
     throw failure
   }
   return Gradients(order: order, reversedValues: values, recorded: [])
@@ -143,10 +148,10 @@ public func backward(
 @inline(__always)
 private func propagate(from node: Node, at i: Int, appendingTo values: inout [Tensor]) -> TensorError? {
   node.backwardIndex = Int32(truncatingIfNeeded: i)
-  guard let g = node.gradient else {
+  guard var g = node.summedGradient else {
     // No consumer passed anything back: the output does not depend on this node.
     let zero = Tensor(uncheckedShape: node.shape, repeating: 0)
-    node.gradient = zero
+    node.summedGradient = zero
     values.append(zero)
     return nil
   }
@@ -162,23 +167,29 @@ private func propagate(from node: Node, at i: Int, appendingTo values: inout [Te
     if operands.count > 1 { accumulate(terms.1, into: operands[1]) }
     return nil
   }
+  if g.shape != node.value.shape && !node.op.takesUnexpandedGradient {
+    g = g.expanded(to: node.value.shape)
+  }
   let needs = Needs(operands)
   let contributions: Contributions
   do {
     contributions = try Variable.gradients(
       of: node.op, inputs: RuleInputs(operands, attached: false), output: Variable(node.value),
-      gradient: Variable(g), needs: needs)
+      gradient: Variable(g), needs: needs, unexpanded: true)
   } catch {
     return error
   }
   for j in 0..<operands.count where needs[j] {
     guard let c = contributions[j], let reference = operands.node(j) else { continue }
     let mismatch = reference._withUnsafeGuaranteedRef { input in
-      guard c.value.shape == input.value.shape else { return true }
-      if input.gradient == nil {
-        input.gradient = c.value
+      guard c.value.shape == input.value.shape || c.value.broadcasts(to: input.value.shape) else { return true }
+      if input.summedGradient == nil {
+        input.summedGradient = c.value
+      } else if input.summedGradient!.shape == c.value.shape {
+        input.summedGradient!.add(c.value)
       } else {
-        input.gradient!.add(c.value)
+        // Terms of different shapes (one unexpanded): their broadcast sum.
+        input.summedGradient = try? input.summedGradient!.combined(.add, with: c.value)
       }
       return false
     }
@@ -196,10 +207,10 @@ private func accumulate(_ term: Double?, into operand: Operands.Operand) {
   guard let term, case .node(let reference) = operand else { return }
   reference._withUnsafeGuaranteedRef { input in
     guard input.requiresGradient else { return }
-    if input.gradient == nil {
-      input.gradient = Tensor(term)
+    if input.summedGradient == nil {
+      input.summedGradient = Tensor(term)
     } else {
-      input.gradient!.add(Tensor(term))
+      input.summedGradient!.add(Tensor(term))
     }
   }
 }
@@ -230,7 +241,7 @@ private func recordedBackward(_ order: [Node], seed: Tensor) throws(TensorError)
   recorded.reserveCapacity(order.count)
   for (i, node) in order.enumerated() {
     let g = grads[i] ?? Variable(Tensor(uncheckedShape: node.shape, repeating: 0))
-    node.gradient = g.value
+    node.summedGradient = g.value
     recorded.append(g)
   }
   return Gradients(order: order, reversedValues: [], recorded: recorded)

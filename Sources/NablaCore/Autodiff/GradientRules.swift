@@ -8,18 +8,24 @@ extension Variable {
   private static func mask(_ t: Tensor) -> Variable { Variable(t) }
 
   /// A rule's expression in `g` and `y` as one fused kernel, when nothing is recorded and
-  /// the shapes agree (the usual backward pass); nil when the written-out form must run.
+  /// `g` broadcasts to `y` (the usual backward pass); nil when the written-out form must run.
   private static func unrecorded(
     _ g: Variable, _ y: Variable, _ kernel: (Tensor, Tensor) -> Tensor
   ) -> Variable? {
-    guard !g.requiresGradient && !y.requiresGradient && g.shape == y.shape else { return nil }
+    guard !g.requiresGradient && !y.requiresGradient && (g.shape == y.shape || g.value.broadcasts(to: y.shape))
+    else { return nil }
     return Variable(kernel(g.value, y.value))
   }
 
   /// The gradients of `op`'s inputs given the output `y` and its gradient `g`.
   /// `needs[i]` says whether input i wants one; a nil entry means zero.
+  ///
+  /// With `unexpanded`, the backward pass takes contributions of any shape that broadcasts to
+  /// the input's, and may pass an elementwise op a `g` of such a shape: a sum's gradient then
+  /// stays one number instead of a tensor of copies (see `backward`).
   static func gradients(
-    of op: Op, inputs x: RuleInputs, output y: Variable, gradient g: Variable, needs: Needs
+    of op: Op, inputs x: RuleInputs, output y: Variable, gradient g: Variable, needs: Needs,
+    unexpanded: Bool = false
   ) throws(TensorError) -> Contributions {
     switch op {
     case .leaf, .constant:
@@ -50,11 +56,21 @@ extension Variable {
 
     case .binary(let f):
       let (a, b) = (x[0], x[1])
-      // Every binary op broadcasts, so every contribution is summed back to its input's shape.
+      // Every binary op broadcasts, so every contribution v (a tensor of the output's shape,
+      // possibly unexpanded) is summed back to its input's shape.
       func reduced(_ v: Variable?, _ i: Int) throws(TensorError) -> Variable? {
         guard needs[i], let v else { return nil }
-        return try sumToShape(v, x[i].shape)
+        let shape = x[i].shape
+        if shape == y.shape {
+          // The input was not broadcast: v is its gradient, left unexpanded if it may be.
+          if v.shape == shape || unexpanded { return v }
+          return try broadcast(v, to: shape)
+        }
+        // The input was broadcast: every copy of it gets its share, v's elements summed
+        // over the broadcast axes (an unexpanded v is expanded first, to count its copies).
+        return try sumToShape(v.shape == y.shape ? v : broadcast(v, to: y.shape), shape)
       }
+
       switch f {
       case .add:
         return .two(try reduced(g, 0), try reduced(g, 1))
@@ -64,8 +80,8 @@ extension Variable {
         // g ⊙ other summed back to a broadcast input's shape, fused when nothing is recorded.
         func product(_ other: Variable, _ i: Int) throws(TensorError) -> Variable? {
           guard needs[i] else { return nil }
-          if !g.requiresGradient && !other.requiresGradient && x[i].shape != g.shape && g.shape == y.shape {
-            return Variable(try Tensor.productSummed(g.value, other.value, to: x[i].shape))
+          if !g.requiresGradient && !other.requiresGradient && x[i].shape != y.shape {
+            return Variable(try Tensor.productSummed(g.value, other.value, to: x[i].shape, shape: y.shape))
           }
           return try reduced(g * other, i)
         }
@@ -80,7 +96,7 @@ extension Variable {
         // d(a^b)/db = a^b·log(a), taken as 0 where a = 0.
         var da: Variable? = nil
         if needs[0] && !needs[1] && b.value.scalar == 2 && !g.requiresGradient && !a.requiresGradient
-          && g.shape == a.shape
+          && a.shape == y.shape && (g.shape == a.shape || g.value.broadcasts(to: a.shape))
         {
           // a^2, the common case: g ⊙ (2a) in one pass.
           da = Variable(Tensor.squareGradient(g.value, a.value))
@@ -118,10 +134,11 @@ extension Variable {
       let gk = try reshape(g, keptShape)
       switch r {
       case .sum:
-        return .one(try broadcast(gk, to: a.shape))
+        return .one(unexpanded ? gk : try broadcast(gk, to: a.shape))
       case .mean:
         let n = Double(axes.reduce(1) { $0 * a.shape[$1] })
-        return .one(try broadcast(gk / Variable(Tensor(n)), to: a.shape))
+        let share = try gk / Variable(Tensor(n))
+        return .one(unexpanded ? share : try broadcast(share, to: a.shape))
       case .max, .min:
         let yk = try y.value.reshaped(to: keptShape)
         let hits = try a.value.combined(.equal, with: yk)

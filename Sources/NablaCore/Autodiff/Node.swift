@@ -30,6 +30,16 @@ public enum Op: Sendable, Equatable {
   case select
 
   /// A short name for displays and messages.
+  /// Whether the op's gradient rule takes a gradient of any shape that broadcasts to its
+  /// output's (an unexpanded gradient, see `backward`): the elementwise ops, whose rules
+  /// broadcast it like any other operand.
+  var takesUnexpandedGradient: Bool {
+    switch self {
+    case .unary, .binary: true
+    default: false
+    }
+  }
+
   public var name: String {
     switch self {
     case .leaf: "input"
@@ -86,8 +96,11 @@ public final class Node {
   @exclusivity(unchecked) var backwardIndex: Int32 = -1
   /// What a person would call this node: a parameter name or the source text.
   public var label: String?
+  /// The gradient from the last `backward` that reached this node, as the sweep summed it:
+  /// possibly still unexpanded, of a shape that broadcasts to `value`'s (see `backward`).
+  @exclusivity(unchecked) var summedGradient: Tensor?
   /// The gradient from the last `backward` that reached this node (its shape is `value`'s).
-  @exclusivity(unchecked) public internal(set) var gradient: Tensor?
+  public var gradient: Tensor? { summedGradient.map { $0.expanded(to: value.shape) } }
   /// Creation order; inputs always have smaller ids than the nodes made from them.
   public let id: Int
   /// The topological sort that last visited this node (see `topologicalOrder(from:)`).

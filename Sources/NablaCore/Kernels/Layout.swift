@@ -58,6 +58,16 @@ extension Tensor {
     return gathered(shape: target, strides: broadcastStrides(shape, to: target))
   }
 
+  /// This tensor repeated along broadcast axes to `target`, which the caller knows it
+  /// broadcasts to (an unexpanded gradient made whole).
+  func expanded(to target: [Int]) -> Tensor {
+    if shape == target { return self }
+    return gathered(shape: target, strides: broadcastStrides(shape, to: target))
+  }
+
+  /// Whether this tensor's shape broadcasts to `target` (numpy rules, `target` unchanged).
+  func broadcasts(to target: [Int]) -> Bool { shapeBroadcasts(shape, to: target) }
+
   /// Sums a gradient of a broadcast result back to `target`, the shape it was broadcast
   /// from: the one place where broadcasting is undone ("sum in reverse").
   public func unbroadcast(to target: [Int]) -> Tensor {

@@ -25,6 +25,14 @@ extension Tensor {
     _ reduction: Reduction, axes: [Int]? = nil, keepDims: Bool = false
   ) throws(TensorError) -> Tensor {
     let normalized = try normalizeAxes(axes, rank: rank, op: reduction.rawValue)
+    // A sum or mean of everything (`sum(x)`, the usual loss): one contiguous sum, the same
+    // one the strided loop would make, without its shapes and strides.
+    if normalized.count == rank && (reduction == .sum || reduction == .mean) {
+      let n = count
+      var total = sumOfElements()
+      if reduction == .mean { total *= 1 / Double(n) }
+      return Tensor(uncheckedShape: keepDims ? [Int](repeating: 1, count: rank) : [], storage: .one(total))
+    }
     let keptShape = Tensor.reducedShape(shape, axes: normalized, keepDims: true)
     let outShape = keepDims ? keptShape : Tensor.reducedShape(shape, axes: normalized, keepDims: false)
     let reducedCount = normalized.reduce(1) { $0 * shape[$1] }

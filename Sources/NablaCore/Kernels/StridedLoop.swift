@@ -196,23 +196,26 @@ func contiguousDot(_ p: UnsafePointer<Double>, _ q: UnsafePointer<Double>, _ n: 
 
 extension Tensor {
   /// `(g ⊙ other)` summed back to `target` ("sum in reverse"), without the product as a
-  /// temporary: the gradient of a product for an input that was broadcast. `g` has the
-  /// broadcast shape; `other` and `target` broadcast to it.
-  /// - Complexity: O(g.count), one pass.
-  static func productSummed(_ g: Tensor, _ other: Tensor, to target: [Int]) throws(TensorError) -> Tensor {
-    let shape = g.shape
-    guard (try? broadcastShapes(target, shape, op: "*")) == shape,
-      (try? broadcastShapes(other.shape, shape, op: "*")) == shape
+  /// temporary: the gradient of a product for an input that was broadcast. `g`, `other` and
+  /// `target` broadcast to `shape` (by default `g`'s: an unexpanded `g` is smaller).
+  /// - Complexity: O(count of `shape`), one pass.
+  static func productSummed(
+    _ g: Tensor, _ other: Tensor, to target: [Int], shape: [Int]? = nil
+  ) throws(TensorError) -> Tensor {
+    let shape = shape ?? g.shape
+    guard shapeBroadcasts(g.shape, to: shape), shapeBroadcasts(target, to: shape),
+      shapeBroadcasts(other.shape, to: shape)
     else {
       return try g.combined(.multiply, with: other).unbroadcast(to: target)
     }
+    let sg = broadcastStrides(g.shape, to: shape)
     let so = broadcastStrides(other.shape, to: shape)
     let st = broadcastStrides(target, to: shape)
     return Tensor(uncheckedShape: target, count: shapeCount(target), zeroed: true) { dst in
       g.withUnsafeBufferPointer { pg in
         other.withUnsafeBufferPointer { po in
           forEachRowInParallel(
-            shape: shape, strides: [contiguousStrides(shape), so, st], written: 2,
+            shape: shape, strides: [sg, so, st], written: 2,
             grain: Parallel.cheapGrain
           ) { offsets, length, steps in
             let pgRow = pg.baseAddress! + offsets[0]
@@ -221,6 +224,9 @@ extension Tensor {
             let (dg, dother, dt) = (steps[0], steps[1], steps[2])
             if dt == 0 && dg == 1 && dother == 1 {
               to.pointee += contiguousDot(pgRow, poRow, length)
+            } else if dt == 0 && dg == 0 && dother == 1 {
+              // An unexpanded g, one number for the row.
+              to.pointee += pgRow.pointee * contiguousSum(poRow, length)
             } else if dt == 0 {
               var acc = 0.0
               for i in 0..<length { acc += pgRow[i &* dg] * poRow[i &* dother] }

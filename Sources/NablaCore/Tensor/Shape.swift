@@ -44,6 +44,14 @@ public func broadcastShapes(_ a: [Int], _ b: [Int], op: String) throws(TensorErr
   return result
 }
 
+/// Whether `shape` broadcasts to `target` unchanged (numpy rules).
+func shapeBroadcasts(_ shape: [Int], to target: [Int]) -> Bool {
+  guard shape.count <= target.count else { return false }
+  let offset = target.count - shape.count
+  for (i, d) in shape.enumerated() where d != 1 && d != target[offset + i] { return false }
+  return true
+}
+
 /// Strides that read a tensor of `shape` as if it had `target` shape (0 on broadcast axes).
 /// The caller has checked that `shape` broadcasts to `target`.
 func broadcastStrides(_ shape: [Int], to target: [Int]) -> [Int] {
