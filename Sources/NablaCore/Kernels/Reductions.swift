@@ -76,8 +76,23 @@ extension Tensor {
     }
   }
 
-  /// The sum of every element as a Double.
+  /// The sum of every element as a Double. A large tensor is cut into
+  /// `Tensor.reductionBlocks` runs summed concurrently, whose sums are added in order.
   public func sumOfElements() -> Double {
-    withUnsafeBufferPointer { p in p.isEmpty ? 0 : contiguousSum(p.baseAddress!, p.count) }
+    withUnsafeBufferPointer { p in
+      let n = p.count
+      guard n >= 2 * Parallel.cheapGrain else { return n == 0 ? 0 : contiguousSum(p.baseAddress!, n) }
+      let blocks = Tensor.reductionBlocks
+      var partials = [Double](repeating: 0, count: blocks)
+      partials.withUnsafeMutableBufferPointer { out in
+        Parallel.forEachChunk(blocks, grain: 1) { r in
+          for k in r {
+            let lo = n * k / blocks
+            out[k] = contiguousSum(p.baseAddress! + lo, n * (k + 1) / blocks - lo)
+          }
+        }
+      }
+      return partials.reduce(0, +)
+    }
   }
 }

@@ -121,31 +121,82 @@ extension Tensor {
   /// Adds every element of `self` into a zero tensor of `targetShape` at the positions
   /// `offset + index · strides`: the adjoint of `gathered`. Strides of 0 sum (reduction).
   func scatteredAdd(into targetShape: [Int], strides: [Int], offset: Int = 0) -> Tensor {
-    Tensor(uncheckedShape: targetShape, count: shapeCount(targetShape), zeroed: true) { dst in
+    let blocks = Swift.min(Tensor.reductionBlocks, shape.first ?? 0)
+    if shape.count >= 2 && strides[0] == 0 && blocks >= 2 && count >= 2 * Parallel.cheapGrain {
+      return blockedSum(into: targetShape, strides: strides, offset: offset, blocks: blocks)
+    }
+    return Tensor(uncheckedShape: targetShape, count: shapeCount(targetShape), zeroed: true) { dst in
       withUnsafeBufferPointer { src in
         forEachRowInParallel(
           shape: shape, strides: [contiguousStrides(shape), strides], bases: [0, offset],
           written: 1, grain: Parallel.cheapGrain
-        ) {
-          offsets, length, steps in
-          let from = src.baseAddress! + offsets[0]
-          let to = dst.baseAddress! + offsets[1]
-          let (ss, os) = (steps[0], steps[1])
-          if os == 0 {
-            if ss == 1 {
-              to.pointee += contiguousSum(from, length)
-            } else {
-              var acc = 0.0
-              for i in 0..<length { acc += from[i &* ss] }
-              to.pointee += acc
+        ) { offsets, length, steps in
+          Tensor.scatterRow(src, dst, offsets, length, steps)
+        }
+      }
+    }
+  }
+
+  /// The number of blocks a large sum (of everything, or over the leading axis) is cut
+  /// into: fixed, and used on one thread too, so the result does not depend on how many
+  /// threads sum them.
+  static let reductionBlocks = 8
+
+  /// `scatteredAdd` for a sum over the leading axis (a bias's gradient): the rows are cut
+  /// into `blocks` runs summed on their own, concurrently, each reading its rows in memory
+  /// order, then the partial sums are added in order.
+  private func blockedSum(into targetShape: [Int], strides: [Int], offset: Int, blocks: Int) -> Tensor {
+    let rows = shape[0]
+    let rowLength = count / rows
+    let rest = Array(shape.dropFirst())
+    let sourceStrides = Array(contiguousStrides(shape).dropFirst())
+    let targetStrides = Array(strides.dropFirst())
+    let n = shapeCount(targetShape)
+    var partials = [Tensor](repeating: Tensor(0), count: blocks)
+    withUnsafeBufferPointer { src in
+      partials.withUnsafeMutableBufferPointer { out in
+        Parallel.forEachChunk(blocks, grain: 1) { r in
+          for k in r {
+            let (lo, hi) = (rows * k / blocks, rows * (k + 1) / blocks)
+            out[k] = Tensor(uncheckedShape: targetShape, count: n, zeroed: true) { dst in
+              forEachRow(
+                shape: [hi - lo] + rest, strides: [[rowLength] + sourceStrides, [0] + targetStrides],
+                bases: [lo * rowLength, offset]
+              ) { offsets, length, steps in
+                Tensor.scatterRow(src, dst, offsets, length, steps)
+              }
             }
-          } else if ss == 1 && os == 1 {
-            for i in 0..<length { to[i] += from[i] }
-          } else {
-            for i in 0..<length { to[i &* os] += from[i &* ss] }
           }
         }
       }
+    }
+    var total = partials[0]
+    for k in 1..<blocks { total.add(partials[k]) }
+    return total
+  }
+
+  /// One row of `scatteredAdd`: adds `length` elements of `src` into `dst`.
+  @inline(__always)
+  private static func scatterRow(
+    _ src: UnsafeBufferPointer<Double>, _ dst: UnsafeMutableBufferPointer<Double>,
+    _ offsets: [Int], _ length: Int, _ steps: [Int]
+  ) {
+    // Row pointers: the inner loops index from 0 without overflow checks, so they vectorise.
+    let from = src.baseAddress! + offsets[0]
+    let to = dst.baseAddress! + offsets[1]
+    let (ss, os) = (steps[0], steps[1])
+    if os == 0 {
+      if ss == 1 {
+        to.pointee += contiguousSum(from, length)
+      } else {
+        var acc = 0.0
+        for i in 0..<length { acc += from[i &* ss] }
+        to.pointee += acc
+      }
+    } else if ss == 1 && os == 1 {
+      for i in 0..<length { to[i] += from[i] }
+    } else {
+      for i in 0..<length { to[i &* os] += from[i &* ss] }
     }
   }
 }
