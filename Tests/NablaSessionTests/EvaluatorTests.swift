@@ -135,6 +135,47 @@ import Testing
     #expect(t.run("m(10)").output == ["11.0"])
   }
 
+  /// Every call's arguments share one stack: each body reads its own parameters (not its
+  /// caller's, nor the entry's bindings), and an error or a Ctrl-C anywhere leaves nothing
+  /// behind for the next evaluation.
+  @Test func eachCallSeesOnlyItsOwnArguments() throws {
+    let s = try session(
+      "inner(x, y) = x - y",
+      "outer(y, x) = inner(x, y) * 10 + inner(y: x, x: y)",
+      "bad(x) = inner(x, [1, 2, 3]) + [1, 2]",
+      "x = 0", "reads(a) = a + x")
+    // Without the session tensor `x`, so that `reads` could only find it among the bindings.
+    var evaluator = Evaluator(tensors: [:], functions: s.functions)
+    func value(_ text: String, _ bindings: [String: Variable] = [:]) throws -> Double? {
+      try evaluator.evaluate(try Parser.parseExpression(text), bindings: bindings).value.scalar
+    }
+    let x = Variable(Tensor(100))
+    #expect(try value("outer(1, 2) + x", ["x": x]) == 109)
+    #expect(try value("outer(inner(5, outer(1, 2)), x) * 1", ["x": x]) == 936)
+    #expect(evaluator.isIdle)
+
+    do {
+      _ = try value("outer(1, inner(2, bad(0))) + x", ["x": x])
+      Issue.record("evaluated")
+    } catch let error as Diagnostic {
+      #expect(error.message.hasPrefix("in bad: "), "\(error.message)")
+    }
+    #expect(evaluator.isIdle)
+    do {
+      _ = try value("outer(1, reads(2))", ["x": x])
+      Issue.record("evaluated")
+    } catch let error as Diagnostic {
+      #expect(error.message == "in reads: unknown name 'x'")
+    }
+    #expect(evaluator.isIdle)
+    #expect(try value("outer(1, 2)") == 9)
+
+    let asked = Mutex(0)
+    evaluator.shouldStop = { asked.withLock { $0 += 1; return $0 > 5 } }
+    #expect(throws: Diagnostic.self) { try value("outer(1, 2) + outer(3, 4)") }
+    #expect(evaluator.isIdle)
+  }
+
   @Test func callingAFunctionEvaluatesItsBodyAfreshWithLeaves() throws {
     var evaluator = Evaluator(
       tensors: [:],
