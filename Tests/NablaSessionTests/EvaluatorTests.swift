@@ -176,6 +176,26 @@ import Testing
     #expect(evaluator.isIdle)
   }
 
+  /// A call's node notes what its name refers to among the builtins the first time it is
+  /// evaluated; the note gives the same answer as the lookup, for every builtin.
+  @Test func callNodesNoteTheirCalleeOnce() throws {
+    let x = Expr.name("x")
+    for name in Array(Builtin.all.keys) + ["f", "g2"] {
+      let keyword = Expr.call(name, arguments: [.init(label: "x", value: x)])
+      for node in [Expr.call(name, [x]), .call(name, [x, x]), keyword] {
+        let first = Evaluator.calleeDescription(of: node)
+        #expect(Evaluator.calleeDescription(of: node) == first, "\(node)")
+      }
+    }
+    #expect(Evaluator.calleeDescription(of: .call("sin", [x])) == "elementwise sin")
+    #expect(Evaluator.calleeDescription(of: .call("sqrt", [x])) == "elementwise sqrt")
+    #expect(Evaluator.calleeDescription(of: .call("sin", [x, x])) == "builtin")
+    #expect(Evaluator.calleeDescription(of: .call("sum", [x])) == "builtin")
+    #expect(Evaluator.calleeDescription(of: .call("f", [x])) == "function")
+    let s = try session("f(x) = sin(x) * 2")
+    #expect(s.run("f(0) + sin(0) + f(0)").output == ["0.0"])
+  }
+
   @Test func callingAFunctionEvaluatesItsBodyAfreshWithLeaves() throws {
     var evaluator = Evaluator(
       tensors: [:],

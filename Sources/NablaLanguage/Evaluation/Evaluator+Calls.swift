@@ -85,13 +85,32 @@ extension Evaluator {
   }
 
   /// What a call's name refers to, before the arguments are looked at.
-  enum Callee {
+  enum Callee: Equatable {
     /// An elementwise builtin called with one positional argument, as in `sin(x)`.
     case elementwise(UnaryFunction)
     /// Any other builtin call.
     case builtin
     /// Not a builtin: a session function, or an error.
     case function
+
+    /// The callee as a nonzero number, to note on the call's node (`Expr.calleeNote`).
+    var note: Int {
+      switch self {
+      case .function: 1
+      case .builtin: 2
+      case .elementwise(let f): 3 + Callee.unaryFunctions.firstIndex(of: f)!
+      }
+    }
+
+    init(note: Int) {
+      switch note {
+      case 1: self = .function
+      case 2: self = .builtin
+      default: self = .elementwise(Callee.unaryFunctions[note - 3])
+      }
+    }
+
+    static let unaryFunctions = Array(UnaryFunction.allCases)
   }
 
   /// Each builtin's name, with the function of those that apply one elementwise function
@@ -107,10 +126,19 @@ extension Evaluator {
     "sigmoid": .sigmoid, "relu": .relu, "sqrt": .sqrt, "abs": .abs,
   ].filter { Builtin.all[$0.key] != nil }
 
-  /// Classifies a call. An elementwise call is evaluated by `applyElementwise` without a call
-  /// plan: what the builtin's general path would do, without its argument tables.
+  /// Classifies a call, looking its name up only the first time the node is evaluated (the
+  /// builtins never change). An elementwise call is evaluated by `applyElementwise` without
+  /// a call plan: what the builtin's general path would do, without its argument tables.
   @inline(never)
   static func callee(of expr: Expr) -> Callee {
+    let noted = expr.calleeNote.load(ordering: .relaxed)
+    if noted != 0 { return Callee(note: noted) }
+    let callee = classify(expr)
+    expr.calleeNote.store(callee.note, ordering: .relaxed)
+    return callee
+  }
+
+  static func classify(_ expr: Expr) -> Callee {
     guard case .call(let name, _, let arguments) = expr.kind else {
       preconditionFailure("not a call: \(expr)")
     }
@@ -142,7 +170,8 @@ extension Evaluator {
   }
 
   @inline(never)
-  mutating func applyElementwise(_ f: UnaryFunction, _ expr: Expr, _ x: Evaluated) throws(Diagnostic)
+  mutating func applyElementwise(_ f: UnaryFunction, _ expr: Expr, _ x: Evaluated)
+    throws(Diagnostic)
     -> Evaluated
   {
     try checkStop()

@@ -7,3 +7,15 @@ extension Evaluator {
       && scope.parameters.isEmpty && scope.bindings.isEmpty
   }
 }
+
+extension Evaluator {
+  /// What the evaluator makes of a call node's name (`elementwise sin`, `builtin`,
+  /// `function`), as `evalCall` sees it: noted on the node the first time.
+  package static func calleeDescription(of expr: Expr) -> String {
+    switch callee(of: expr) {
+    case .elementwise(let f): "elementwise \(f.rawValue)"
+    case .builtin: "builtin"
+    case .function: "function"
+    }
+  }
+}
