@@ -196,6 +196,33 @@ import Testing
     #expect(s.run("f(0) + sin(0) + f(0)").output == ["0.0"])
   }
 
+  /// A function whose body reaches a call of itself is refused at that call (sessions refuse
+  /// such definitions; an evaluator can be given one all the same).
+  @Test func recursionIsRefusedWhereItHappens() throws {
+    func define(_ name: String, _ body: String) throws -> (String, UserFunction) {
+      let definition = FunctionDefinition(
+        name: name, parameters: ["x"], body: try Parser.parseExpression(body))
+      return (name, UserFunction(definition))
+    }
+    var evaluator = Evaluator(
+      tensors: [:],
+      functions: Dictionary(
+        uniqueKeysWithValues: [
+          try define("f", "g(x) + 1"), try define("g", "2 * h(x)"), try define("h", "f(x)"),
+          try define("k", "g(x) * 0"),
+        ]))
+    #expect(throws: Diagnostic.self) { try evaluator.call("k", arguments: [Variable(Tensor(1))]) }
+    do {
+      _ = try evaluator.call("f", arguments: [Variable(Tensor(1))])
+      Issue.record("evaluated")
+    } catch {
+      #expect(
+        error.message
+          == "in f → g → h: 'f' calls itself (f → g → h → f); recursion is not supported")
+    }
+    #expect(evaluator.isIdle)
+  }
+
   @Test func callingAFunctionEvaluatesItsBodyAfreshWithLeaves() throws {
     var evaluator = Evaluator(
       tensors: [:],

@@ -26,7 +26,7 @@ extension Evaluator {
   struct Scope {
     var parameters: [String] = []
     var base = 0
-    var bindings: [String: Variable] = [:]
+    var bindings = [String: Variable]()
 
     /// Every name in scope (for suggestions).
     var names: [String] { parameters + bindings.keys }
@@ -37,17 +37,20 @@ extension Evaluator {
   }
 
   /// Starts a public entry's evaluation in `scope`; returns what `leaveScope` restores.
-  mutating func enterScope(_ scope: Scope) -> (scope: Scope, frames: Int) {
-    let outer = (self.scope, frames.count)
+  mutating func enterScope(_ scope: Scope) -> (scope: Scope, frames: Int, operators: Int) {
+    let outer = (self.scope, frames.count, chainOperators.count)
     self.scope = scope
     return outer
   }
 
-  /// Ends a public entry's evaluation: its scope goes, and with it any argument values an
-  /// error left on `frames`.
-  mutating func leaveScope(_ outer: (scope: Scope, frames: Int)) {
+  /// Ends a public entry's evaluation: its scope goes, and with it any argument values and
+  /// chain operators an error left behind.
+  mutating func leaveScope(_ outer: (scope: Scope, frames: Int, operators: Int)) {
     scope = outer.scope
     if frames.count > outer.frames { frames.removeSubrange(outer.frames...) }
+    if chainOperators.count > outer.operators {
+      chainOperators.removeSubrange(outer.operators...)
+    }
   }
 
   /// A call of a builtin or of a session function.
@@ -258,7 +261,7 @@ extension Evaluator {
   mutating func enter(
     _ function: UserFunction, argumentsFrom base: Int, at range: SourceRange
   ) throws(Diagnostic) -> (outer: Scope, firstWarning: Int) {
-    if callStack.contains(function.name) {
+    if callBodies.contains(ObjectIdentifier(function.definition.body)) {
       throw Diagnostic.error(
         "'\(function.name)' calls itself (\((callStack + [function.name]).joined(separator: " → "))); recursion is not supported",
         at: range)
@@ -268,6 +271,7 @@ extension Evaluator {
       throw arityError(function, got: count, at: range)
     }
     callStack.append(function.name)
+    callBodies.append(ObjectIdentifier(function.definition.body))
     let outer = scope
     scope = Scope(parameters: function.parameters, base: base)
     return (outer, warnings.count)
@@ -280,8 +284,9 @@ extension Evaluator {
     _ function: UserFunction, _ outer: Scope, base: Int, at range: SourceRange, firstWarning: Int
   ) {
     scope = outer
-    if frames.count > base { frames.removeSubrange(base...) }
+    while frames.count > base { frames.removeLast() }
     callStack.removeLast()
+    callBodies.removeLast()
     for i in firstWarning..<warnings.count where warnings[i].range != range {
       var origin =
         warningOrigins[i]

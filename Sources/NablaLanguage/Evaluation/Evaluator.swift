@@ -49,6 +49,10 @@ public struct Evaluator {
 
   /// The user functions being called, outermost first.
   var callStack: [String] = []
+  /// The bodies of the functions in `callStack`, by identity: a call that would evaluate a
+  /// body already being evaluated is recursion (with no conditionals in the language, it
+  /// would never end). Comparing identities costs less than comparing names.
+  var callBodies: [ObjectIdentifier] = []
   /// The current level of `eval`.
   var depth = 0
   /// Where a failure inside function bodies came from, while it travels out through the calls.
@@ -61,7 +65,8 @@ public struct Evaluator {
   /// arguments onto the end, its body reads them by parameter index, and it removes them when
   /// it returns. One array for every call, so a call allocates nothing for its scope.
   var frames: [Evaluated] = []
-  /// The operators of the chains being folded, innermost chain last (see `evalChain`).
+  /// The operators of the chains being folded, innermost chain last, each chain's next
+  /// operator on top (see `evalChain`).
   var chainOperators: [Expr] = []
 
   public init(tensors: [String: Tensor], functions: [String: UserFunction]) {
@@ -205,14 +210,13 @@ public struct Evaluator {
   /// The chain's operators go on `chainOperators` (chains in its operands stack theirs
   /// above and take them off again), so folding allocates nothing once that array has grown.
   mutating func evalChain(_ expr: Expr) throws -> Evaluated {
+    // An error leaves the rest of the chain's operators on the array; the public entry
+    // that started the evaluation removes them.
     let start = chainOperators.count
-    defer { chainOperators.removeSubrange(start...) }
     let leftmost = pushSpine(of: expr)
     var value = try eval(leftmost)
-    var i = chainOperators.count
-    while i > start {
-      i -= 1
-      let node = chainOperators[i]
+    while chainOperators.count > start {
+      let node = chainOperators.removeLast()
       value = try applyBinary(node, value, try eval(Evaluator.rightOperand(of: node)))
     }
     return value
@@ -414,7 +418,7 @@ public struct Evaluator {
   }
 
   /// Labels a recorded node with the text of its subexpression, when `labelsNodes` is on.
-  func label(_ value: Evaluated, _ expr: Expr) -> Evaluated {
+  func label(_ value: consuming Evaluated, _ expr: Expr) -> Evaluated {
     // A deep subexpression's text is too long to be a useful label (and costly to print).
     if labelsNodes, expr.height <= 64, let node = value.variable.node, node.label == nil {
       node.label = expr.description
