@@ -196,6 +196,28 @@ import Testing
     #expect(s.run("f(0) + sin(0) + f(0)").output == ["0.0"])
   }
 
+  /// A call evaluated again finds the session function it found the first time, until the
+  /// evaluator's functions change.
+  @Test func callsFindTheirFunctionAgainUntilFunctionsChange() throws {
+    func define(_ body: String) throws -> UserFunction {
+      UserFunction(
+        FunctionDefinition(name: "f", parameters: ["x"], body: try Parser.parseExpression(body)))
+    }
+    var evaluator = Evaluator(tensors: [:], functions: ["f": try define("x + 1")])
+    let expr = try Parser.parseExpression("f(f(1)) * 10 + f(2)")
+    #expect(try evaluator.evaluate(expr).value.scalar == 33)
+    #expect(try evaluator.evaluate(expr).value.scalar == 33)
+    evaluator.functions["f"] = try define("x * 3")
+    #expect(try evaluator.evaluate(expr).value.scalar == 96)
+    evaluator.functions["f"] = nil
+    #expect(throws: Diagnostic.self) { try evaluator.evaluate(expr) }
+    // Many call sites, more than the cache has slots, all still find the right function.
+    let sum = (0..<200).map { "f(\($0))" }.joined(separator: " + ")
+    evaluator.functions["f"] = try define("x * 2")
+    #expect(try evaluator.evaluate(try Parser.parseExpression(sum)).value.scalar == 39800)
+    #expect(try evaluator.evaluate(try Parser.parseExpression(sum)).value.scalar == 39800)
+  }
+
   /// A function whose body reaches a call of itself is refused at that call (sessions refuse
   /// such definitions; an evaluator can be given one all the same).
   @Test func recursionIsRefusedWhereItHappens() throws {

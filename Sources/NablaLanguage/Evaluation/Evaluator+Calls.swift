@@ -61,10 +61,10 @@ extension Evaluator {
     case .function:
       // The common case: a session function with every argument in place, whose values go
       // straight into the frame its body reads.
-      if let function = positionalCall(expr) {
+      if let call = positionalCall(expr) {
         let base = frames.count
         try pushArguments(of: expr)
-        return try invoke(function, argumentsFrom: base, at: expr.range)
+        return try invoke(call.function, argumentsFrom: base, at: expr.range)
       }
     case .builtin:
       break
@@ -150,14 +150,35 @@ extension Evaluator {
     return .builtin
   }
 
+  /// A call of a session function with its arguments in place, and the function.
+  final class ResolvedCall {
+    /// The call's node (held, so that no other node can take its address while cached).
+    let site: Expr
+    let function: UserFunction
+
+    init(site: Expr, function: UserFunction) {
+      self.site = site
+      self.function = function
+    }
+  }
+
   /// The session function a call names, when its arguments are all positional and as many as
-  /// the parameters (otherwise the call plan binds them or says what is wrong).
+  /// the parameters (otherwise the call plan binds them or says what is wrong). Found in
+  /// `resolvedCalls` when the same node was evaluated before.
   @inline(never)
-  func positionalCall(_ expr: Expr) -> UserFunction? {
+  mutating func positionalCall(_ expr: Expr) -> ResolvedCall? {
+    // Nodes are at least 16-byte aligned, so the low 4 bits of an address say nothing.
+    let slot = Int(truncatingIfNeeded: UInt(bitPattern: ObjectIdentifier(expr)) >> 4) & 63
+    if !resolvedCalls.isEmpty, let cached = resolvedCalls[slot], cached.site === expr {
+      return cached
+    }
     guard case .call(let name, _, let arguments) = expr.kind, let function = functions[name],
       arguments.count == function.parameters.count, !arguments.contains(where: { $0.label != nil })
     else { return nil }
-    return function
+    let call = ResolvedCall(site: expr, function: function)
+    if resolvedCalls.isEmpty { resolvedCalls = Array(repeating: nil, count: 64) }
+    resolvedCalls[slot] = call
+    return call
   }
 
   @inline(never)

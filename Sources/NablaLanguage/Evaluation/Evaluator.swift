@@ -30,7 +30,9 @@ public struct Evaluator {
   /// Session tensors, by name.
   public var tensors: [String: Tensor]
   /// Session functions, by name.
-  public var functions: [String: UserFunction]
+  public var functions: [String: UserFunction] {
+    didSet { resolvedCalls.removeAll() }
+  }
   /// Label every recorded node with the text of its subexpression (for the graph pane).
   public var labelsNodes = false
   /// The most levels of nesting evaluated, counting the bodies of called functions; deeper
@@ -65,6 +67,10 @@ public struct Evaluator {
   /// arguments onto the end, its body reads them by parameter index, and it removes them when
   /// it returns. One array for every call, so a call allocates nothing for its scope.
   var frames: [Evaluated] = []
+  /// Calls of session functions met so far, in 64 slots by the address of the call's node:
+  /// a call evaluated again finds its function without hashing its name (see
+  /// `positionalCall`). Emptied when `functions` changes.
+  var resolvedCalls: [ResolvedCall?] = []
   /// The operators of the chains being folded, innermost chain last, each chain's next
   /// operator on top (see `evalChain`).
   var chainOperators: [Expr] = []
