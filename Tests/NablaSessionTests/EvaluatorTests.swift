@@ -135,6 +135,116 @@ import Testing
     #expect(t.run("m(10)").output == ["11.0"])
   }
 
+  /// Every call's arguments share one stack: each body reads its own parameters (not its
+  /// caller's, nor the entry's bindings), and an error or a Ctrl-C anywhere leaves nothing
+  /// behind for the next evaluation.
+  @Test func eachCallSeesOnlyItsOwnArguments() throws {
+    let s = try session(
+      "inner(x, y) = x - y",
+      "outer(y, x) = inner(x, y) * 10 + inner(y: x, x: y)",
+      "bad(x) = inner(x, [1, 2, 3]) + [1, 2]",
+      "x = 0", "reads(a) = a + x")
+    // Without the session tensor `x`, so that `reads` could only find it among the bindings.
+    var evaluator = Evaluator(tensors: [:], functions: s.functions)
+    func value(_ text: String, _ bindings: [String: Variable] = [:]) throws -> Double? {
+      try evaluator.evaluate(try Parser.parseExpression(text), bindings: bindings).value.scalar
+    }
+    let x = Variable(Tensor(100))
+    #expect(try value("outer(1, 2) + x", ["x": x]) == 109)
+    #expect(try value("outer(inner(5, outer(1, 2)), x) * 1", ["x": x]) == 936)
+    #expect(evaluator.isIdle)
+
+    do {
+      _ = try value("outer(1, inner(2, bad(0))) + x", ["x": x])
+      Issue.record("evaluated")
+    } catch let error as Diagnostic {
+      #expect(error.message.hasPrefix("in bad: "), "\(error.message)")
+    }
+    #expect(evaluator.isIdle)
+    do {
+      _ = try value("outer(1, reads(2))", ["x": x])
+      Issue.record("evaluated")
+    } catch let error as Diagnostic {
+      #expect(error.message == "in reads: unknown name 'x'")
+    }
+    #expect(evaluator.isIdle)
+    #expect(try value("outer(1, 2)") == 9)
+
+    let asked = Mutex(0)
+    evaluator.shouldStop = { asked.withLock { $0 += 1; return $0 > 5 } }
+    #expect(throws: Diagnostic.self) { try value("outer(1, 2) + outer(3, 4)") }
+    #expect(evaluator.isIdle)
+  }
+
+  /// A call's node notes what its name refers to among the builtins the first time it is
+  /// evaluated; the note gives the same answer as the lookup, for every builtin.
+  @Test func callNodesNoteTheirCalleeOnce() throws {
+    let x = Expr.name("x")
+    for name in Array(Builtin.all.keys) + ["f", "g2"] {
+      let keyword = Expr.call(name, arguments: [.init(label: "x", value: x)])
+      for node in [Expr.call(name, [x]), .call(name, [x, x]), keyword] {
+        let first = Evaluator.calleeDescription(of: node)
+        #expect(Evaluator.calleeDescription(of: node) == first, "\(node)")
+      }
+    }
+    #expect(Evaluator.calleeDescription(of: .call("sin", [x])) == "elementwise sin")
+    #expect(Evaluator.calleeDescription(of: .call("sqrt", [x])) == "elementwise sqrt")
+    #expect(Evaluator.calleeDescription(of: .call("sin", [x, x])) == "builtin")
+    #expect(Evaluator.calleeDescription(of: .call("sum", [x])) == "builtin")
+    #expect(Evaluator.calleeDescription(of: .call("f", [x])) == "function")
+    let s = try session("f(x) = sin(x) * 2")
+    #expect(s.run("f(0) + sin(0) + f(0)").output == ["0.0"])
+  }
+
+  /// A call evaluated again finds the session function it found the first time, until the
+  /// evaluator's functions change.
+  @Test func callsFindTheirFunctionAgainUntilFunctionsChange() throws {
+    func define(_ body: String) throws -> UserFunction {
+      UserFunction(
+        FunctionDefinition(name: "f", parameters: ["x"], body: try Parser.parseExpression(body)))
+    }
+    var evaluator = Evaluator(tensors: [:], functions: ["f": try define("x + 1")])
+    let expr = try Parser.parseExpression("f(f(1)) * 10 + f(2)")
+    #expect(try evaluator.evaluate(expr).value.scalar == 33)
+    #expect(try evaluator.evaluate(expr).value.scalar == 33)
+    evaluator.functions["f"] = try define("x * 3")
+    #expect(try evaluator.evaluate(expr).value.scalar == 96)
+    evaluator.functions["f"] = nil
+    #expect(throws: Diagnostic.self) { try evaluator.evaluate(expr) }
+    // Many call sites, more than the cache has slots, all still find the right function.
+    let sum = (0..<200).map { "f(\($0))" }.joined(separator: " + ")
+    evaluator.functions["f"] = try define("x * 2")
+    #expect(try evaluator.evaluate(try Parser.parseExpression(sum)).value.scalar == 39800)
+    #expect(try evaluator.evaluate(try Parser.parseExpression(sum)).value.scalar == 39800)
+  }
+
+  /// A function whose body reaches a call of itself is refused at that call (sessions refuse
+  /// such definitions; an evaluator can be given one all the same).
+  @Test func recursionIsRefusedWhereItHappens() throws {
+    func define(_ name: String, _ body: String) throws -> (String, UserFunction) {
+      let definition = FunctionDefinition(
+        name: name, parameters: ["x"], body: try Parser.parseExpression(body))
+      return (name, UserFunction(definition))
+    }
+    var evaluator = Evaluator(
+      tensors: [:],
+      functions: Dictionary(
+        uniqueKeysWithValues: [
+          try define("f", "g(x) + 1"), try define("g", "2 * h(x)"), try define("h", "f(x)"),
+          try define("k", "g(x) * 0"),
+        ]))
+    #expect(throws: Diagnostic.self) { try evaluator.call("k", arguments: [Variable(Tensor(1))]) }
+    do {
+      _ = try evaluator.call("f", arguments: [Variable(Tensor(1))])
+      Issue.record("evaluated")
+    } catch {
+      #expect(
+        error.message
+          == "in f → g → h: 'f' calls itself (f → g → h → f); recursion is not supported")
+    }
+    #expect(evaluator.isIdle)
+  }
+
   @Test func callingAFunctionEvaluatesItsBodyAfreshWithLeaves() throws {
     var evaluator = Evaluator(
       tensors: [:],

@@ -20,16 +20,108 @@ extension Evaluator {
     }
   }
 
-  /// A call of a builtin or of a session function.
-  mutating func evalCall(_ expr: Expr, _ bindings: [String: Variable]) throws -> Evaluated {
-    if let f = Evaluator.elementwiseCall(expr) {
-      return try applyElementwise(f, expr, try eval(Evaluator.onlyArgument(of: expr), bindings))
+  /// The names an expression sees besides session names: inside a call, the parameters of
+  /// the function, whose values are `frames[base...]` in order; at the top, the bindings
+  /// given to `evaluate(_:bindings:)`. A body sees only its own parameters.
+  struct Scope {
+    var parameters: [String] = []
+    var base = 0
+    var bindings = [String: Variable]()
+
+    /// Every name in scope (for suggestions).
+    var names: [String] { parameters + bindings.keys }
+
+    func contains(_ name: String) -> Bool {
+      parameters.contains(name) || bindings[name] != nil
     }
-    let plan = try callPlan(expr, bindings)
-    let values = try evalAll(plan.arguments, bindings)
-    if plan.isBuiltin { return try finishBuiltin(plan, values, expr) }
-    return try invoke(plan, values, at: expr.range)
   }
+
+  /// Starts a public entry's evaluation in `scope`; returns what `leaveScope` restores.
+  mutating func enterScope(_ scope: Scope) -> (scope: Scope, frames: Int, operators: Int) {
+    let outer = (self.scope, frames.count, chainOperators.count)
+    self.scope = scope
+    return outer
+  }
+
+  /// Ends a public entry's evaluation: its scope goes, and with it any argument values and
+  /// chain operators an error left behind.
+  mutating func leaveScope(_ outer: (scope: Scope, frames: Int, operators: Int)) {
+    scope = outer.scope
+    if frames.count > outer.frames { frames.removeSubrange(outer.frames...) }
+    if chainOperators.count > outer.operators {
+      chainOperators.removeSubrange(outer.operators...)
+    }
+  }
+
+  /// A call of a builtin or of a session function.
+  mutating func evalCall(_ expr: Expr) throws -> Evaluated {
+    switch Evaluator.callee(of: expr) {
+    case .elementwise(let f):
+      return try applyElementwise(f, expr, try eval(Evaluator.onlyArgument(of: expr)))
+    case .function:
+      // The common case: a session function with every argument in place, whose values go
+      // straight into the frame its body reads.
+      if let call = positionalCall(expr) {
+        let base = frames.count
+        try pushArguments(of: expr)
+        return try invoke(call.function, argumentsFrom: base, at: expr.range)
+      }
+    case .builtin:
+      break
+    }
+    let plan = try callPlan(expr)
+    if plan.isBuiltin { return try finishBuiltin(plan, try evalAll(plan.arguments), expr) }
+    let base = frames.count
+    for e in plan.arguments {
+      let value = try eval(e)
+      frames.append(value)
+    }
+    return try invoke(plan.function!, argumentsFrom: base, at: expr.range)
+  }
+
+  /// Evaluates a call's arguments in order onto `frames`.
+  mutating func pushArguments(of expr: Expr) throws {
+    for argument in Evaluator.arguments(of: expr) {
+      let value = try eval(argument.value)
+      frames.append(value)
+    }
+  }
+
+  /// What a call's name refers to, before the arguments are looked at.
+  enum Callee: Equatable {
+    /// An elementwise builtin called with one positional argument, as in `sin(x)`.
+    case elementwise(UnaryFunction)
+    /// Any other builtin call.
+    case builtin
+    /// Not a builtin: a session function, or an error.
+    case function
+
+    /// The callee as a nonzero number, to note on the call's node (`Expr.calleeNote`).
+    var note: Int {
+      switch self {
+      case .function: 1
+      case .builtin: 2
+      case .elementwise(let f): 3 + Callee.unaryFunctions.firstIndex(of: f)!
+      }
+    }
+
+    init(note: Int) {
+      switch note {
+      case 1: self = .function
+      case 2: self = .builtin
+      default: self = .elementwise(Callee.unaryFunctions[note - 3])
+      }
+    }
+
+    static let unaryFunctions = Array(UnaryFunction.allCases)
+  }
+
+  /// Each builtin's name, with the function of those that apply one elementwise function
+  /// to their one tensor argument: one lookup tells a call of `sin` from one of `f`.
+  static let builtinCallees: [String: UnaryFunction?] = Dictionary(
+    uniqueKeysWithValues: Builtin.all.keys.map { name -> (String, UnaryFunction?) in
+      (name, elementwiseBuiltins[name])
+    })
 
   /// The builtins that apply one elementwise function to their one tensor argument.
   static let elementwiseBuiltins: [String: UnaryFunction] = [
@@ -37,15 +129,62 @@ extension Evaluator {
     "sigmoid": .sigmoid, "relu": .relu, "sqrt": .sqrt, "abs": .abs,
   ].filter { Builtin.all[$0.key] != nil }
 
-  /// The function of a call such as `sin(x)` (one positional argument, an elementwise
-  /// builtin), which `applyElementwise` evaluates without a call plan: what the builtin's
-  /// general path would do, without its argument tables.
+  /// Classifies a call, looking its name up only the first time the node is evaluated (the
+  /// builtins never change). An elementwise call is evaluated by `applyElementwise` without
+  /// a call plan: what the builtin's general path would do, without its argument tables.
   @inline(never)
-  static func elementwiseCall(_ expr: Expr) -> UnaryFunction? {
-    guard case .call(let name, _, let arguments) = expr.kind, arguments.count == 1,
-      arguments[0].label == nil, let f = elementwiseBuiltins[name]
+  static func callee(of expr: Expr) -> Callee {
+    let noted = expr.calleeNote.load(ordering: .relaxed)
+    if noted != 0 { return Callee(note: noted) }
+    let callee = classify(expr)
+    expr.calleeNote.store(callee.note, ordering: .relaxed)
+    return callee
+  }
+
+  static func classify(_ expr: Expr) -> Callee {
+    guard case .call(let name, _, let arguments) = expr.kind else {
+      preconditionFailure("not a call: \(expr)")
+    }
+    guard let entry = builtinCallees[name] else { return .function }
+    if let f = entry, arguments.count == 1, arguments[0].label == nil { return .elementwise(f) }
+    return .builtin
+  }
+
+  /// A call of a session function with its arguments in place, and the function.
+  final class ResolvedCall {
+    /// The call's node (held, so that no other node can take its address while cached).
+    let site: Expr
+    let function: UserFunction
+
+    init(site: Expr, function: UserFunction) {
+      self.site = site
+      self.function = function
+    }
+  }
+
+  /// The session function a call names, when its arguments are all positional and as many as
+  /// the parameters (otherwise the call plan binds them or says what is wrong). Found in
+  /// `resolvedCalls` when the same node was evaluated before.
+  @inline(never)
+  mutating func positionalCall(_ expr: Expr) -> ResolvedCall? {
+    // Nodes are at least 16-byte aligned, so the low 4 bits of an address say nothing.
+    let slot = Int(truncatingIfNeeded: UInt(bitPattern: ObjectIdentifier(expr)) >> 4) & 63
+    if !resolvedCalls.isEmpty, let cached = resolvedCalls[slot], cached.site === expr {
+      return cached
+    }
+    guard case .call(let name, _, let arguments) = expr.kind, let function = functions[name],
+      arguments.count == function.parameters.count, !arguments.contains(where: { $0.label != nil })
     else { return nil }
-    return f
+    let call = ResolvedCall(site: expr, function: function)
+    if resolvedCalls.isEmpty { resolvedCalls = Array(repeating: nil, count: 64) }
+    resolvedCalls[slot] = call
+    return call
+  }
+
+  @inline(never)
+  static func arguments(of expr: Expr) -> [Expr.Argument] {
+    guard case .call(_, _, let arguments) = expr.kind else { preconditionFailure("not a call") }
+    return arguments
   }
 
   @inline(never)
@@ -55,7 +194,8 @@ extension Evaluator {
   }
 
   @inline(never)
-  mutating func applyElementwise(_ f: UnaryFunction, _ expr: Expr, _ x: Evaluated) throws(Diagnostic)
+  mutating func applyElementwise(_ f: UnaryFunction, _ expr: Expr, _ x: Evaluated)
+    throws(Diagnostic)
     -> Evaluated
   {
     try checkStop()
@@ -81,15 +221,8 @@ extension Evaluator {
     }
   }
 
-  /// Evaluates the body of the session function a call plan names.
-  mutating func invoke(_ plan: CallPlan, _ arguments: [Evaluated], at range: SourceRange) throws
-    -> Evaluated
-  {
-    try invoke(plan.function!, arguments, at: range)
-  }
-
   @inline(never)
-  mutating func callPlan(_ expr: Expr, _ bindings: [String: Variable]) throws(Diagnostic)
+  mutating func callPlan(_ expr: Expr) throws(Diagnostic)
     -> CallPlan
   {
     guard case .call(let name, let nameRange, let arguments) = expr.kind else {
@@ -104,7 +237,7 @@ extension Evaluator {
         function: function, builtin: nil,
         arguments: try bindUserArguments(function, arguments, expr), slots: [])
     }
-    if bindings[name] != nil || tensors[name] != nil {
+    if scope.contains(name) || tensors[name] != nil {
       throw Diagnostic.error("'\(name)' is a tensor, not a function", at: nameRange)
     }
     if FunctionExpression.transforms.contains(name) {
@@ -121,43 +254,60 @@ extension Evaluator {
 
   /// Evaluates a user function's body with its parameters bound to `arguments`.
   mutating func invoke(
-    _ function: UserFunction, _ arguments: [Evaluated], at range: SourceRange
+    _ function: UserFunction, pushing arguments: [Variable], at range: SourceRange
   ) throws -> Evaluated {
-    let (scope, firstWarning) = try enter(function, arguments, at: range)
+    let base = frames.count
+    for a in arguments { frames.append(Evaluated(a)) }
+    return try invoke(function, argumentsFrom: base, at: range)
+  }
+
+  /// Evaluates a user function's body with its parameters bound to the values `frames[base...]`,
+  /// and takes those values off `frames`.
+  mutating func invoke(
+    _ function: UserFunction, argumentsFrom base: Int, at range: SourceRange
+  ) throws -> Evaluated {
+    let (outer, firstWarning) = try enter(function, argumentsFrom: base, at: range)
     do {
-      let value = try eval(function.definition.body, scope)
-      leave(function, at: range, firstWarning: firstWarning)
-      if labelsNodes { recordCall(function, arguments, value) }
+      let value = try eval(function.definition.body)
+      if labelsNodes { recordCall(function, Array(frames[base...]), value) }
+      leave(function, outer, base: base, at: range, firstWarning: firstWarning)
       return value
     } catch {
-      leave(function, at: range, firstWarning: firstWarning)
+      leave(function, outer, base: base, at: range, firstWarning: firstWarning)
       throw failed(in: function, error, at: range)
     }
   }
 
   @inline(never)
   mutating func enter(
-    _ function: UserFunction, _ arguments: [Evaluated], at range: SourceRange
-  ) throws(Diagnostic) -> (scope: [String: Variable], firstWarning: Int) {
-    if callStack.contains(function.name) {
+    _ function: UserFunction, argumentsFrom base: Int, at range: SourceRange
+  ) throws(Diagnostic) -> (outer: Scope, firstWarning: Int) {
+    if callBodies.contains(ObjectIdentifier(function.definition.body)) {
       throw Diagnostic.error(
         "'\(function.name)' calls itself (\((callStack + [function.name]).joined(separator: " → "))); recursion is not supported",
         at: range)
     }
-    guard arguments.count == function.parameters.count else {
-      throw arityError(function, got: arguments.count, at: range)
+    let count = frames.count - base
+    guard count == function.parameters.count else {
+      throw arityError(function, got: count, at: range)
     }
-    var scope: [String: Variable] = [:]
-    for (p, a) in zip(function.parameters, arguments) { scope[p] = a.variable }
     callStack.append(function.name)
-    return (scope, warnings.count)
+    callBodies.append(ObjectIdentifier(function.definition.body))
+    let outer = scope
+    scope = Scope(parameters: function.parameters, base: base)
+    return (outer, warnings.count)
   }
 
   /// Leaves a call: warnings raised in the body move to the call (their ranges point into
   /// the definition, not this entry), with the body's line and a caret under the place.
   @inline(never)
-  mutating func leave(_ function: UserFunction, at range: SourceRange, firstWarning: Int) {
+  mutating func leave(
+    _ function: UserFunction, _ outer: Scope, base: Int, at range: SourceRange, firstWarning: Int
+  ) {
+    scope = outer
+    while frames.count > base { frames.removeLast() }
     callStack.removeLast()
+    callBodies.removeLast()
     for i in firstWarning..<warnings.count where warnings[i].range != range {
       var origin =
         warningOrigins[i]

@@ -70,13 +70,13 @@ extension Evaluator {
   }
 
   /// Calls the value of `callee` on the arguments of an `.apply` node.
-  mutating func evalApply(_ expr: Expr, _ bindings: [String: Variable]) throws -> Evaluated {
+  mutating func evalApply(_ expr: Expr) throws -> Evaluated {
     guard case .apply(let callee, let arguments) = expr.kind else {
       preconditionFailure("not an application: \(expr)")
     }
     let resolved = try resolveFunction(callee)
     let exprs = try bindUserArguments(resolved.function, arguments, expr)
-    let values = try evalAll(exprs, bindings).map(\.variable)
+    let values = try evalAll(exprs).map(\.variable)
     let y = try apply(resolved, values, layers: resolved.gradientIndices.count, at: expr.range)
     return Evaluated(y)
   }
@@ -86,6 +86,8 @@ extension Evaluator {
     _ resolved: ResolvedFunction, arguments: [Variable], at range: SourceRange = .unknown
   ) throws(Diagnostic) -> Variable {
     failure = nil
+    let outer = enterScope(Scope())
+    defer { leaveScope(outer) }
     return try Evaluator.diagnosing { () throws in
       try apply(resolved, arguments, layers: resolved.gradientIndices.count, at: range)
     }
@@ -99,7 +101,7 @@ extension Evaluator {
       guard arguments.count == resolved.parameters.count else {
         throw arityError(resolved.function, got: arguments.count, at: range)
       }
-      return try invoke(resolved.function, arguments.map { Evaluated($0) }, at: range).variable
+      return try invoke(resolved.function, pushing: arguments, at: range).variable
     }
     let index = resolved.gradientIndices[layers - 1]
     let label = labelsNodes ? resolved.parameters[index] : nil

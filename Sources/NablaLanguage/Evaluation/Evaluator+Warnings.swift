@@ -12,7 +12,7 @@ extension Evaluator {
 
   /// `checked(_:inputs:op:_:)` given whether any input held NaN or Inf (no array of inputs).
   mutating func checked(
-    _ y: Variable, anyInputNonFinite: Bool, op: String, _ expr: Expr
+    _ y: consuming Variable, anyInputNonFinite: Bool, op: String, _ expr: Expr
   ) -> Evaluated {
     let nonFinite = y.value.containsNonFinite
     if nonFinite && !anyInputNonFinite {

@@ -30,7 +30,9 @@ public struct Evaluator {
   /// Session tensors, by name.
   public var tensors: [String: Tensor]
   /// Session functions, by name.
-  public var functions: [String: UserFunction]
+  public var functions: [String: UserFunction] {
+    didSet { resolvedCalls.removeAll() }
+  }
   /// Label every recorded node with the text of its subexpression (for the graph pane).
   public var labelsNodes = false
   /// The most levels of nesting evaluated, counting the bodies of called functions; deeper
@@ -49,12 +51,29 @@ public struct Evaluator {
 
   /// The user functions being called, outermost first.
   var callStack: [String] = []
+  /// The bodies of the functions in `callStack`, by identity: a call that would evaluate a
+  /// body already being evaluated is recursion (with no conditionals in the language, it
+  /// would never end). Comparing identities costs less than comparing names.
+  var callBodies: [ObjectIdentifier] = []
   /// The current level of `eval`.
   var depth = 0
   /// Where a failure inside function bodies came from, while it travels out through the calls.
   var failure: BodyFailure?
   /// For each warning, the functions it was raised inside and its original text.
   var warningOrigins: [BodyFailure?] = []
+  /// The names in scope besides session names (see `Scope`).
+  var scope = Scope()
+  /// The argument values of the calls in progress, outermost first: a call evaluates its
+  /// arguments onto the end, its body reads them by parameter index, and it removes them when
+  /// it returns. One array for every call, so a call allocates nothing for its scope.
+  var frames: [Evaluated] = []
+  /// Calls of session functions met so far, in 64 slots by the address of the call's node:
+  /// a call evaluated again finds its function without hashing its name (see
+  /// `positionalCall`). Emptied when `functions` changes.
+  var resolvedCalls: [ResolvedCall?] = []
+  /// The operators of the chains being folded, innermost chain last, each chain's next
+  /// operator on top (see `evalChain`).
+  var chainOperators: [Expr] = []
 
   public init(tensors: [String: Tensor], functions: [String: UserFunction]) {
     self.tensors = tensors
@@ -66,7 +85,9 @@ public struct Evaluator {
     _ expr: Expr, bindings: [String: Variable] = [:]
   ) throws(Diagnostic) -> Variable {
     failure = nil
-    return try Evaluator.diagnosing { () throws in try eval(expr, bindings).variable }
+    let outer = enterScope(Scope(bindings: bindings))
+    defer { leaveScope(outer) }
+    return try Evaluator.diagnosing { () throws in try eval(expr).variable }
   }
 
   /// Calls a session function with the given argument values.
@@ -76,10 +97,7 @@ public struct Evaluator {
     guard let function = functions[name] else {
       throw Diagnostic.error("unknown function '\(name)'", at: range, help: suggestion(for: name))
     }
-    failure = nil
-    return try Evaluator.diagnosing { () throws in
-      try invoke(function, arguments.map { Evaluated($0) }, at: range).variable
-    }
+    return try call(function, arguments: arguments, at: range)
   }
 
   /// Calls any function (a session function or one built by a command) with argument values.
@@ -87,8 +105,10 @@ public struct Evaluator {
     _ function: UserFunction, arguments: [Variable], at range: SourceRange = .unknown
   ) throws(Diagnostic) -> Variable {
     failure = nil
+    let outer = enterScope(Scope())
+    defer { leaveScope(outer) }
     return try Evaluator.diagnosing { () throws in
-      try invoke(function, arguments.map { Evaluated($0) }, at: range).variable
+      try invoke(function, pushing: arguments, at: range).variable
     }
   }
 
@@ -100,6 +120,17 @@ public struct Evaluator {
     if !functionsOnly {
       candidates += Array(bindings.keys) + Array(tensors.keys) + Array(Builtin.constants.keys)
     }
+    return suggestion(for: name, among: candidates)
+  }
+
+  /// Names a person might have meant, with the names of the current scope among them.
+  func suggestion(forUnknown name: String) -> String? {
+    var candidates = Array(functions.keys) + Array(Builtin.all.keys)
+    candidates += scope.names + Array(tensors.keys) + Array(Builtin.constants.keys)
+    return suggestion(for: name, among: candidates)
+  }
+
+  private func suggestion(for name: String, among candidates: [String]) -> String? {
     let near = nearestNames(to: name, among: candidates)
     guard !near.isEmpty else { return nil }
     return "did you mean " + near.map { "'\($0)'" }.joined(separator: " or ") + "?"
@@ -144,18 +175,18 @@ public struct Evaluator {
 
   /// Evaluates one node: a leaf at once, an operator chain in a loop, a call by its own
   /// function, and any other node by evaluating its children then combining them.
-  mutating func eval(_ expr: Expr, _ bindings: [String: Variable]) throws -> Evaluated {
+  mutating func eval(_ expr: Expr) throws -> Evaluated {
     depth += 1
     defer { depth -= 1 }
     if depth > maximumDepth { throw Evaluator.tooDeep(expr, limit: maximumDepth) }
     // Switching on a small number rather than on `expr.kind` keeps the payloads of every
     // case out of this frame.
     switch Evaluator.step(for: expr) {
-    case 0: return try leaf(expr, bindings)
-    case 1: return try evalChain(expr, bindings)
-    case 2: return try evalCall(expr, bindings)
-    case 4: return try evalApply(expr, bindings)
-    default: return try combine(expr, try evalAll(Evaluator.children(of: expr), bindings))
+    case 0: return try leaf(expr)
+    case 1: return try evalChain(expr)
+    case 2: return try evalCall(expr)
+    case 4: return try evalApply(expr)
+    default: return try combine(expr, try evalAll(Evaluator.children(of: expr)))
     }
   }
 
@@ -173,19 +204,26 @@ public struct Evaluator {
   }
 
   /// Evaluates each expression in order: the loop through which children recurse.
-  mutating func evalAll(_ exprs: [Expr], _ bindings: [String: Variable]) throws -> [Evaluated] {
+  mutating func evalAll(_ exprs: [Expr]) throws -> [Evaluated] {
     var values: [Evaluated] = []
     values.reserveCapacity(exprs.count)
-    for e in exprs { values.append(try eval(e, bindings)) }
+    for e in exprs { values.append(try eval(e)) }
     return values
   }
 
   /// A left-leaning chain of binary operators, folded from its leftmost operand in a loop.
-  mutating func evalChain(_ expr: Expr, _ bindings: [String: Variable]) throws -> Evaluated {
-    let spine = Evaluator.spine(of: expr)
-    var value = try eval(spine.leftmost, bindings)
-    for node in spine.operators {
-      value = try applyBinary(node, value, try eval(Evaluator.rightOperand(of: node), bindings))
+  ///
+  /// The chain's operators go on `chainOperators` (chains in its operands stack theirs
+  /// above and take them off again), so folding allocates nothing once that array has grown.
+  mutating func evalChain(_ expr: Expr) throws -> Evaluated {
+    // An error leaves the rest of the chain's operators on the array; the public entry
+    // that started the evaluation removes them.
+    let start = chainOperators.count
+    let leftmost = pushSpine(of: expr)
+    var value = try eval(leftmost)
+    while chainOperators.count > start {
+      let node = chainOperators.removeLast()
+      value = try applyBinary(node, value, try eval(Evaluator.rightOperand(of: node)))
     }
     return value
   }
@@ -239,25 +277,16 @@ public struct Evaluator {
     return numbers
   }
 
-  /// The nodes of a left-leaning operator chain, innermost first, and its leftmost operand.
+  /// Appends the nodes of a left-leaning operator chain to `chainOperators`, outermost
+  /// first (so the innermost, applied first, is last), and returns its leftmost operand.
   @inline(never)
-  static func spine(of expr: Expr) -> (leftmost: Expr, operators: [Expr]) {
-    // Counted first, so the array is allocated once and reversed in place.
-    var count = 0
+  mutating func pushSpine(of expr: Expr) -> Expr {
     var leftmost = expr
     while case .binary(_, let lhs, _) = leftmost.kind {
-      count += 1
+      chainOperators.append(leftmost)
       leftmost = lhs
     }
-    var operators: [Expr] = []
-    operators.reserveCapacity(count)
-    leftmost = expr
-    while case .binary(_, let lhs, _) = leftmost.kind {
-      operators.append(leftmost)
-      leftmost = lhs
-    }
-    operators.reverse()
-    return (leftmost, operators)
+    return leftmost
   }
 
   @inline(never)
@@ -268,12 +297,13 @@ public struct Evaluator {
 
   /// A number or a name.
   @inline(never)
-  mutating func leaf(_ expr: Expr, _ bindings: [String: Variable]) throws(Diagnostic) -> Evaluated {
+  mutating func leaf(_ expr: Expr) throws(Diagnostic) -> Evaluated {
     switch expr.kind {
     case .number(let x):
       return Evaluated(Variable(Tensor(x)), nonFinite: !x.isFinite)
     case .name(let name):
-      if let v = bindings[name] { return Evaluated(v) }
+      if let i = scope.parameters.firstIndex(of: name) { return frames[scope.base + i] }
+      if !scope.bindings.isEmpty, let v = scope.bindings[name] { return Evaluated(v) }
       if let t = tensors[name] {
         return Evaluated(labelsNodes ? Variable.constant(t, label: name) : Variable(t))
       }
@@ -286,7 +316,7 @@ public struct Evaluator {
       }
       throw Diagnostic.error(
         "unknown name '\(name)'", at: expr.range,
-        help: suggestion(for: name, bindings: bindings)
+        help: suggestion(forUnknown: name)
           ?? "define it first, for example: \(name) = [1, 2, 3]")
     default:
       preconditionFailure("not a leaf: \(expr)")
@@ -394,7 +424,7 @@ public struct Evaluator {
   }
 
   /// Labels a recorded node with the text of its subexpression, when `labelsNodes` is on.
-  func label(_ value: Evaluated, _ expr: Expr) -> Evaluated {
+  func label(_ value: consuming Evaluated, _ expr: Expr) -> Evaluated {
     // A deep subexpression's text is too long to be a useful label (and costly to print).
     if labelsNodes, expr.height <= 64, let node = value.variable.node, node.label == nil {
       node.label = expr.description

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// One node of an expression tree, as parsed from an entry or built by code.
 ///
 ///     let tree = try Parser.parseExpression("2*x*sin(x) + x^2*cos(x)")
@@ -44,6 +46,11 @@ public final class Expr: @unchecked Sendable {
   public let height: Int
   /// A hash of the structure (ignoring ranges), computed once from the children's.
   let structuralHash: Int
+  /// What the name of a call refers to among the builtins, noted by the evaluator the first
+  /// time it meets the node so that later calls skip the lookup (`Evaluator.callee(of:)`);
+  /// 0 until then. A cache of a function of the node alone, so the node stays immutable in
+  /// every way that shows; atomic, because trees are shared between threads.
+  let calleeNote = Atomic<Int>(0)
 
   /// Creates a node; `range` defaults to `unknown` for trees built by code.
   public init(_ kind: Kind, range: SourceRange = .unknown) {
