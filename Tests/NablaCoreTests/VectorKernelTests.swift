@@ -76,4 +76,19 @@ import Testing
       #expect(Swift.abs(rowSums[i] - acc) <= 1e-12 * 1e3 * Double(columns))
     }
   }
+
+  /// The non-finite check the language runs on every result is split across threads for a
+  /// large tensor; one bad element anywhere is found.
+  @Test func aSingleNonFiniteElementIsFoundAnywhere() throws {
+    let n = 300_001
+    var xs = [Double](repeating: 1.5, count: n)
+    #expect(try !Tensor(shape: [n], scalars: xs).containsNonFinite)
+    for position in [0, 65_535, 150_000, n - 1] {
+      for bad in [Double.nan, .infinity, -.infinity] {
+        xs[position] = bad
+        #expect(try Tensor(shape: [n], scalars: xs).containsNonFinite)
+        xs[position] = 1.5
+      }
+    }
+  }
 }

@@ -96,26 +96,44 @@ public struct Tensor: Sendable {
 
 extension Tensor {
   /// Whether any element is NaN or ±∞.
-  /// - Complexity: O(count), in one vectorised pass (x·0 is NaN exactly when x is not finite).
+  /// - Complexity: O(count), in one vectorised pass (x·0 is NaN exactly when x is not finite),
+  ///   split across threads for a large tensor.
   public var containsNonFinite: Bool {
     if case .one(let x) = storage { return !x.isFinite }
     return withUnsafeBufferPointer { p in
-      var s0 = SIMD4<Double>(), s1 = SIMD4<Double>()
-      var i = 0
       let n = p.count
-      while i + 8 <= n {
-        s0 += SIMD4(p[i], p[i + 1], p[i + 2], p[i + 3]) * 0
-        s1 += SIMD4(p[i + 4], p[i + 5], p[i + 6], p[i + 7]) * 0
-        i += 8
+      guard n >= 2 * Parallel.cheapGrain else { return Tensor.containsNonFinite(p.baseAddress, n) }
+      let blocks = Swift.min(Parallel.threads, n / Parallel.cheapGrain)
+      var found = [Bool](repeating: false, count: blocks)
+      found.withUnsafeMutableBufferPointer { out in
+        Parallel.forEachChunk(blocks, grain: 1) { r in
+          for k in r {
+            let lo = n * k / blocks
+            out[k] = Tensor.containsNonFinite(p.baseAddress! + lo, n * (k + 1) / blocks - lo)
+          }
+        }
       }
-      var tail = 0.0
-      while i < n {
-        tail += p[i] * 0
-        i += 1
-      }
-      let s = s0 + s1
-      return ((s[0] + s[1]) + (s[2] + s[3]) + tail).isNaN
+      return found.contains(true)
     }
+  }
+
+  /// Whether any of `n` contiguous numbers is NaN or ±∞.
+  private static func containsNonFinite(_ p: UnsafePointer<Double>?, _ n: Int) -> Bool {
+    guard let p else { return false }
+    var s0 = SIMD4<Double>(), s1 = SIMD4<Double>()
+    var i = 0
+    while i + 8 <= n {
+      s0 += SIMD4(p[i], p[i + 1], p[i + 2], p[i + 3]) * 0
+      s1 += SIMD4(p[i + 4], p[i + 5], p[i + 6], p[i + 7]) * 0
+      i += 8
+    }
+    var tail = 0.0
+    while i < n {
+      tail += p[i] * 0
+      i += 1
+    }
+    let s = s0 + s1
+    return ((s[0] + s[1]) + (s[2] + s[3]) + tail).isNaN
   }
 }
 
