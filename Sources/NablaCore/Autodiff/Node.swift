@@ -29,7 +29,6 @@ public enum Op: Sendable, Equatable {
   /// `where(condition, a, b)`; the condition (input 0) gets no gradient.
   case select
 
-  /// A short name for displays and messages.
   /// Whether the op's gradient rule takes a gradient of any shape that broadcasts to its
   /// output's (an unexpanded gradient, see `backward`): the elementwise ops, whose rules
   /// broadcast it like any other operand.
@@ -40,6 +39,7 @@ public enum Op: Sendable, Equatable {
     }
   }
 
+  /// A short name for displays and messages.
   public var name: String {
     switch self {
     case .leaf: "input"
