@@ -168,6 +168,25 @@ import Testing
     #expect(number(field("speedup", of: r))! > 0)
   }
 
+  /// A gradient of 200,000 coordinates is 400,000 evaluations, far past the budget: :time
+  /// times central differences at a sample of coordinates and scales up, and says so.
+  @Test func timeEstimatesTheNumericalGradientOfALargeArgument() throws {
+    let s = try session(":set time 0.002", "f(w) = sum(tanh(w * 2))")
+    let r = s.run(":time f(ones(200000))")
+    #expect(r.succeeded)
+    #expect(r.output.count == 4)
+    #expect(r.output[2].hasPrefix("numerical gradient  ≈ "))
+    #expect(r.output[2].hasSuffix(" of its 400000 evaluations)"))
+    #expect(r.output[3].hasSuffix("than central differences (2n = 400000 evaluations of f)"))
+    #expect(field("evaluations", of: r) == .integer(400_000))
+    guard case .integer(let sampled)? = field("numerical_sampled_evaluations", of: r) else {
+      Issue.record("no numerical_sampled_evaluations field")
+      return
+    }
+    #expect(sampled >= 2 && sampled < 400_000 && sampled % 2 == 0)
+    #expect(number(field("speedup", of: r))! > 0)
+  }
+
   /// Progress comes during each measurement, run by run, named after the current phase.
   @Test func timeReportsProgressRunByRun() throws {
     let s = try session(":set time 0.3", "f(x) = sum(x^2)")
