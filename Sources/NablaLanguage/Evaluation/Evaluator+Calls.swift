@@ -72,6 +72,7 @@ extension Evaluator {
     let plan = try callPlan(expr)
     if plan.isBuiltin { return try finishBuiltin(plan, try evalAll(plan.arguments), expr) }
     let base = frames.count
+    if frames.capacity == 0 { reserveScratch() }
     for e in plan.arguments {
       let value = try eval(e)
       frames.append(value)
@@ -81,6 +82,7 @@ extension Evaluator {
 
   /// Evaluates a call's arguments in order onto `frames`.
   mutating func pushArguments(of expr: Expr) throws {
+    if frames.capacity == 0 { reserveScratch() }
     for argument in Evaluator.arguments(of: expr) {
       let value = try eval(argument.value)
       frames.append(value)
@@ -257,6 +259,7 @@ extension Evaluator {
     _ function: UserFunction, pushing arguments: [Variable], at range: SourceRange
   ) throws -> Evaluated {
     let base = frames.count
+    if frames.capacity == 0 { reserveScratch() }
     for a in arguments { frames.append(Evaluated(a)) }
     return try invoke(function, argumentsFrom: base, at: range)
   }
@@ -282,17 +285,18 @@ extension Evaluator {
   mutating func enter(
     _ function: UserFunction, argumentsFrom base: Int, at range: SourceRange
   ) throws(Diagnostic) -> (outer: Scope, firstWarning: Int) {
-    if callBodies.contains(ObjectIdentifier(function.definition.body)) {
+    let body = ObjectIdentifier(function.definition.body)
+    if callStack.contains(where: { $0.body == body }) {
       throw Diagnostic.error(
-        "'\(function.name)' calls itself (\((callStack + [function.name]).joined(separator: " → "))); recursion is not supported",
+        "'\(function.name)' calls itself (\((callStack.map(\.name) + [function.name]).joined(separator: " → "))); recursion is not supported",
         at: range)
     }
     let count = frames.count - base
     guard count == function.parameters.count else {
       throw arityError(function, got: count, at: range)
     }
-    callStack.append(function.name)
-    callBodies.append(ObjectIdentifier(function.definition.body))
+    if callStack.capacity == 0 { reserveScratch() }
+    callStack.append((function.name, body))
     let outer = scope
     scope = Scope(parameters: function.parameters, base: base)
     return (outer, warnings.count)
@@ -307,7 +311,6 @@ extension Evaluator {
     scope = outer
     while frames.count > base { frames.removeLast() }
     callStack.removeLast()
-    callBodies.removeLast()
     for i in firstWarning..<warnings.count where warnings[i].range != range {
       var origin =
         warningOrigins[i]

@@ -3,7 +3,7 @@ extension Evaluator {
   /// Whether nothing of an evaluation is left in progress: no call's arguments, no operator
   /// chain, no call on the stack, and the top-level scope (as after every public entry).
   package var isIdle: Bool {
-    frames.isEmpty && chainOperators.isEmpty && callStack.isEmpty && callBodies.isEmpty
+    frames.isEmpty && chainOperators.isEmpty && callStack.isEmpty
       && depth == 0
       && scope.parameters.isEmpty && scope.bindings.isEmpty
   }

@@ -49,12 +49,11 @@ public struct Evaluator {
   /// graph pane shows each call's nodes as one box that can be expanded.
   public internal(set) var calls: [CallRecord] = []
 
-  /// The user functions being called, outermost first.
-  var callStack: [String] = []
-  /// The bodies of the functions in `callStack`, by identity: a call that would evaluate a
-  /// body already being evaluated is recursion (with no conditionals in the language, it
-  /// would never end). Comparing identities costs less than comparing names.
-  var callBodies: [ObjectIdentifier] = []
+  /// The user functions being called, outermost first, with their bodies by identity: a
+  /// call that would evaluate a body already being evaluated is recursion (with no
+  /// conditionals in the language, it would never end). Comparing identities costs less
+  /// than comparing names.
+  var callStack: [(name: String, body: ObjectIdentifier)] = []
   /// The current level of `eval`.
   var depth = 0
   /// Where a failure inside function bodies came from, while it travels out through the calls.
@@ -186,20 +185,22 @@ public struct Evaluator {
     case 1: return try evalChain(expr)
     case 2: return try evalCall(expr)
     case 4: return try evalApply(expr)
+    case 5: return try evalUnary(expr)
     default: return try combine(expr, try evalAll(Evaluator.children(of: expr)))
     }
   }
 
   /// How `eval` handles a node: 0 a leaf, 1 an operator chain, 2 a call, 3 children first,
-  /// 4 a call of a function value.
+  /// 4 a call of a function value, 5 a sign.
   @inline(never)
   static func step(for expr: Expr) -> Int {
     switch expr.kind {
     case .number, .name: 0
     case .binary: 1
     case .call: 2
-    case .unary, .tensor, .index: 3
+    case .tensor, .index: 3
     case .apply: 4
+    case .unary: 5
     }
   }
 
@@ -237,13 +238,11 @@ public struct Evaluator {
       help: "split it into smaller definitions")
   }
 
-  /// The children `combine(_:_:)` needs, in order: the operand, the elements of a literal
-  /// (none when they are all numbers), or the base and then every index expression.
+  /// The children `combine(_:_:)` needs, in order: the elements of a literal (none when they
+  /// are all numbers), or the base and then every index expression.
   @inline(never)
   static func children(of expr: Expr) -> [Expr] {
     switch expr.kind {
-    case .unary(_, let operand):
-      return [operand]
     case .tensor(let elements):
       return numberLiteral(elements) == nil ? elements : []
     case .index(let base, let items):
@@ -277,10 +276,21 @@ public struct Evaluator {
     return numbers
   }
 
+  /// Gives the stacks of calls, arguments and chain operators room for a typical entry in
+  /// one go when the first of them is needed, instead of growing each from nothing: an
+  /// evaluator often lives for one evaluation (`:check` makes three per point).
+  @inline(never)
+  mutating func reserveScratch() {
+    frames.reserveCapacity(16)
+    chainOperators.reserveCapacity(16)
+    callStack.reserveCapacity(8)
+  }
+
   /// Appends the nodes of a left-leaning operator chain to `chainOperators`, outermost
   /// first (so the innermost, applied first, is last), and returns its leftmost operand.
   @inline(never)
   mutating func pushSpine(of expr: Expr) -> Expr {
+    if chainOperators.capacity == 0 { reserveScratch() }
     var leftmost = expr
     while case .binary(_, let lhs, _) = leftmost.kind {
       chainOperators.append(leftmost)
@@ -323,17 +333,25 @@ public struct Evaluator {
     }
   }
 
+  /// `-x` or `+x`: the operand, then its sign (no arrays of children, as `combine` takes).
+  @inline(never)
+  mutating func evalUnary(_ expr: Expr) throws -> Evaluated {
+    guard case .unary(let op, let operand) = expr.kind else {
+      preconditionFailure("not a unary operator: \(expr)")
+    }
+    let x = try eval(operand)
+    try checkStop()
+    switch op {
+    case .plus: return x
+    case .negate: return label(Evaluated(-x.variable, nonFinite: x.nonFinite), expr)
+    }
+  }
+
   /// A unary operator, a tensor literal or an index, from its evaluated children.
   @inline(never)
   mutating func combine(_ expr: Expr, _ children: [Evaluated]) throws(Diagnostic) -> Evaluated {
     try checkStop()
     switch expr.kind {
-    case .unary(let op, _):
-      let x = children[0]
-      switch op {
-      case .plus: return x
-      case .negate: return label(Evaluated(-x.variable, nonFinite: x.nonFinite), expr)
-      }
     case .tensor(let elements):
       if let numbers = Evaluator.numberLiteral(elements) {
         return Evaluated(Variable(Tensor(numbers)))
