@@ -65,7 +65,7 @@ extension Variable {
   /// Sums over broadcast axes back to `shape`: the adjoint of `broadcast(_:to:)`.
   public static func sumToShape(_ x: Variable, _ shape: [Int]) throws(TensorError) -> Variable {
     if x.shape == shape { return x }
-    guard (try? broadcastShapes(shape, x.shape, op: "sum_to_shape")) == x.shape else {
+    guard shapeBroadcasts(shape, to: x.shape) else {
       throw .cannotBroadcastTo(op: "sum_to_shape", from: shape, to: x.shape)
     }
     return record(.sumToShape, x, x.value.unbroadcast(to: shape))

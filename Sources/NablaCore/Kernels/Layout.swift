@@ -51,11 +51,10 @@ extension Tensor {
   public func broadcast(to target: [Int]) throws(TensorError) -> Tensor {
     guard target.allSatisfy({ $0 >= 0 }) else { throw .invalidShape(op: "broadcast_to", target) }
     try TensorLimits.check(target, op: "broadcast_to")
-    guard (try? broadcastShapes(shape, target, op: "broadcast_to")) == target else {
+    guard shapeBroadcasts(shape, to: target) else {
       throw .cannotBroadcastTo(op: "broadcast_to", from: shape, to: target)
     }
-    if shape == target { return self }
-    return gathered(shape: target, strides: broadcastStrides(shape, to: target))
+    return expanded(to: target)
   }
 
   /// This tensor repeated along broadcast axes to `target`, which the caller knows it

@@ -34,6 +34,20 @@ enum Parallel {
       DispatchQueue.concurrentPerform(iterations: chunks) { task.run($0) }
     }
   }
+
+  /// `body` on `blocks` consecutive runs of `0 ..< n` (run k is `n·k/blocks ..< n·(k+1)/blocks`),
+  /// concurrently, and its results in run order. The runs depend on `n` and `blocks` only,
+  /// never on the number of threads, so results combined in order are the same on any
+  /// machine.
+  static func mapBlocks<T>(_ n: Int, blocks: Int, _ body: (Range<Int>) -> T) -> [T] {
+    var results = [T?](repeating: nil, count: blocks)
+    results.withUnsafeMutableBufferPointer { out in
+      forEachChunk(blocks, grain: 1) { r in
+        for k in r { out[k] = body((n * k / blocks)..<(n * (k + 1) / blocks)) }
+      }
+    }
+    return results.map { $0! }
+  }
 }
 
 /// One split kernel: which chunk covers which range. `@unchecked Sendable` because each

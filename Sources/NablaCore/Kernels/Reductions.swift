@@ -82,17 +82,9 @@ extension Tensor {
     withUnsafeBufferPointer { p in
       let n = p.count
       guard n >= 2 * Parallel.cheapGrain else { return n == 0 ? 0 : contiguousSum(p.baseAddress!, n) }
-      let blocks = Tensor.reductionBlocks
-      var partials = [Double](repeating: 0, count: blocks)
-      partials.withUnsafeMutableBufferPointer { out in
-        Parallel.forEachChunk(blocks, grain: 1) { r in
-          for k in r {
-            let lo = n * k / blocks
-            out[k] = contiguousSum(p.baseAddress! + lo, n * (k + 1) / blocks - lo)
-          }
-        }
-      }
-      return partials.reduce(0, +)
+      return Parallel.mapBlocks(n, blocks: Tensor.reductionBlocks) { r in
+        contiguousSum(p.baseAddress! + r.lowerBound, r.count)
+      }.reduce(0, +)
     }
   }
 }

@@ -152,20 +152,14 @@ extension Tensor {
     let sourceStrides = Array(contiguousStrides(shape).dropFirst())
     let targetStrides = Array(strides.dropFirst())
     let n = shapeCount(targetShape)
-    var partials = [Tensor](repeating: Tensor(0), count: blocks)
-    withUnsafeBufferPointer { src in
-      partials.withUnsafeMutableBufferPointer { out in
-        Parallel.forEachChunk(blocks, grain: 1) { r in
-          for k in r {
-            let (lo, hi) = (rows * k / blocks, rows * (k + 1) / blocks)
-            out[k] = Tensor(uncheckedShape: targetShape, count: n, zeroed: true) { dst in
-              forEachRow(
-                shape: [hi - lo] + rest, strides: [[rowLength] + sourceStrides, [0] + targetStrides],
-                bases: [lo * rowLength, offset]
-              ) { offsets, length, steps in
-                Tensor.scatterRow(src, dst, offsets, length, steps)
-              }
-            }
+    let partials = withUnsafeBufferPointer { src in
+      Parallel.mapBlocks(rows, blocks: blocks) { r in
+        Tensor(uncheckedShape: targetShape, count: n, zeroed: true) { dst in
+          forEachRow(
+            shape: [r.count] + rest, strides: [[rowLength] + sourceStrides, [0] + targetStrides],
+            bases: [r.lowerBound * rowLength, offset]
+          ) { offsets, length, steps in
+            Tensor.scatterRow(src, dst, offsets, length, steps)
           }
         }
       }

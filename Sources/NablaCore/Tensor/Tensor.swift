@@ -103,17 +103,9 @@ extension Tensor {
     return withUnsafeBufferPointer { p in
       let n = p.count
       guard n >= 2 * Parallel.cheapGrain else { return Tensor.containsNonFinite(p.baseAddress, n) }
-      let blocks = Swift.min(Parallel.threads, n / Parallel.cheapGrain)
-      var found = [Bool](repeating: false, count: blocks)
-      found.withUnsafeMutableBufferPointer { out in
-        Parallel.forEachChunk(blocks, grain: 1) { r in
-          for k in r {
-            let lo = n * k / blocks
-            out[k] = Tensor.containsNonFinite(p.baseAddress! + lo, n * (k + 1) / blocks - lo)
-          }
-        }
-      }
-      return found.contains(true)
+      return Parallel.mapBlocks(n, blocks: Swift.min(Parallel.threads, n / Parallel.cheapGrain)) { r in
+        Tensor.containsNonFinite(p.baseAddress! + r.lowerBound, r.count)
+      }.contains(true)
     }
   }
 
