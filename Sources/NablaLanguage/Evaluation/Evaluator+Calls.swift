@@ -36,21 +36,23 @@ extension Evaluator {
     }
   }
 
-  /// Starts a public entry's evaluation in `scope`; returns what `leaveScope` restores.
-  mutating func enterScope(_ scope: Scope) -> (scope: Scope, frames: Int, operators: Int) {
-    let outer = (self.scope, frames.count, chainOperators.count)
+  /// A public entry's evaluation: `body` runs in `scope` with no failure carried over, any
+  /// error becomes a diagnostic, and afterwards the scope goes, and with it any argument
+  /// values and chain operators an error left behind.
+  mutating func entry(
+    in scope: Scope, _ body: (inout Evaluator) throws -> Variable
+  ) throws(Diagnostic) -> Variable {
+    failure = nil
+    let outer = (scope: self.scope, frames: frames.count, operators: chainOperators.count)
     self.scope = scope
-    return outer
-  }
-
-  /// Ends a public entry's evaluation: its scope goes, and with it any argument values and
-  /// chain operators an error left behind.
-  mutating func leaveScope(_ outer: (scope: Scope, frames: Int, operators: Int)) {
-    scope = outer.scope
-    if frames.count > outer.frames { frames.removeSubrange(outer.frames...) }
-    if chainOperators.count > outer.operators {
-      chainOperators.removeSubrange(outer.operators...)
+    defer {
+      self.scope = outer.scope
+      if frames.count > outer.frames { frames.removeSubrange(outer.frames...) }
+      if chainOperators.count > outer.operators {
+        chainOperators.removeSubrange(outer.operators...)
+      }
     }
+    return try Evaluator.diagnosing { () throws in try body(&self) }
   }
 
   /// A call of a builtin or of a session function.

@@ -85,11 +85,8 @@ extension Evaluator {
   public mutating func call(
     _ resolved: ResolvedFunction, arguments: [Variable], at range: SourceRange = .unknown
   ) throws(Diagnostic) -> Variable {
-    failure = nil
-    let outer = enterScope(Scope())
-    defer { leaveScope(outer) }
-    return try Evaluator.diagnosing { () throws in
-      try apply(resolved, arguments, layers: resolved.gradientIndices.count, at: range)
+    try entry(in: Scope()) { evaluator in
+      try evaluator.apply(resolved, arguments, layers: resolved.gradientIndices.count, at: range)
     }
   }
 

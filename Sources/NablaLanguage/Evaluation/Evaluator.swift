@@ -83,10 +83,7 @@ public struct Evaluator {
   public mutating func evaluate(
     _ expr: Expr, bindings: [String: Variable] = [:]
   ) throws(Diagnostic) -> Variable {
-    failure = nil
-    let outer = enterScope(Scope(bindings: bindings))
-    defer { leaveScope(outer) }
-    return try Evaluator.diagnosing { () throws in try eval(expr).variable }
+    try entry(in: Scope(bindings: bindings)) { evaluator in try evaluator.eval(expr).variable }
   }
 
   /// Calls a session function with the given argument values.
@@ -103,11 +100,8 @@ public struct Evaluator {
   public mutating func call(
     _ function: UserFunction, arguments: [Variable], at range: SourceRange = .unknown
   ) throws(Diagnostic) -> Variable {
-    failure = nil
-    let outer = enterScope(Scope())
-    defer { leaveScope(outer) }
-    return try Evaluator.diagnosing { () throws in
-      try invoke(function, pushing: arguments, at: range).variable
+    try entry(in: Scope()) { evaluator in
+      try evaluator.invoke(function, pushing: arguments, at: range).variable
     }
   }
 
