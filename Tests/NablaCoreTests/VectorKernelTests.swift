@@ -91,4 +91,18 @@ import Testing
       }
     }
   }
+
+  @Test func parallelMapRunsEveryItemOnceAndKeepsTheOrder() throws {
+    // Items of uneven cost (some sleep), so that threads claim different numbers of them;
+    // each item also runs a split kernel, as a `:check` trial on a large tensor would.
+    let big = try Tensor(shape: [1 << 17], scalars: (0..<(1 << 17)).map { Double($0 % 7) })
+    let results = Parallel.map(40) { i -> (Int, Double) in
+      if i % 9 == 0 { usleep(2000) }
+      return (i, big.sumOfElements())
+    }
+    #expect(results.map(\.0) == Array(0..<40))
+    #expect(Set(results.map(\.1)).count == 1)
+    #expect(Parallel.map(0) { $0 }.isEmpty)
+    #expect(Parallel.map(1) { $0 * 3 } == [0])
+  }
 }

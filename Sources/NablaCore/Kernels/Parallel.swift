@@ -1,13 +1,14 @@
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Large elementwise kernels run on every core: the index range is cut into one contiguous
 /// chunk per thread. Small ones stay on the calling thread, where handing work to other
 /// threads would cost more than it saves.
-enum Parallel {
+public enum Parallel {
   /// The threads a kernel may use: the machine's cores (at most 8), or `NABLA_THREADS` when
   /// the environment sets it (1 keeps every kernel on the calling thread).
-  static let threads: Int = {
+  public static let threads: Int = {
     if let text = ProcessInfo.processInfo.environment["NABLA_THREADS"], let n = Int(text), n >= 1 {
       return Swift.min(n, 64)
     }
@@ -39,7 +40,7 @@ enum Parallel {
   /// concurrently, and its results in run order. The runs depend on `n` and `blocks` only,
   /// never on the number of threads, so results combined in order are the same on any
   /// machine.
-  static func mapBlocks<T>(_ n: Int, blocks: Int, _ body: (Range<Int>) -> T) -> [T] {
+  public static func mapBlocks<T>(_ n: Int, blocks: Int, _ body: (Range<Int>) -> T) -> [T] {
     var results = [T?](repeating: nil, count: blocks)
     results.withUnsafeMutableBufferPointer { out in
       forEachChunk(blocks, grain: 1) { r in
@@ -47,6 +48,45 @@ enum Parallel {
       }
     }
     return results.map { $0! }
+  }
+}
+
+extension Parallel {
+  /// `body(i)` for every i in `0 ..< n`, on every core, and the results in index order.
+  /// Each thread takes the next index when it finishes one, so a thread that shares its
+  /// core with other work takes fewer: for items that cost much more than an atomic
+  /// increment (a function evaluation, not an element).
+  public static func map<T>(_ n: Int, _ body: (Int) -> T) -> [T] {
+    let workers = Swift.min(threads, n)
+    if workers < 2 { return (0..<n).map(body) }
+    var results = [T?](repeating: nil, count: n)
+    results.withUnsafeMutableBufferPointer { buffer in
+      let out = buffer
+      withoutActuallyEscaping(body) { body in
+        let task = ClaimTask(n: n, body: { i in out[i] = body(i) })
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in task.run() }
+      }
+    }
+    return results.map { $0! }
+  }
+}
+
+/// Work shared out one index at a time. `@unchecked Sendable` because each index is
+/// claimed by exactly one thread (an atomic counter), which writes only its own result.
+private struct ClaimTask: @unchecked Sendable {
+  final class Counter: Sendable {
+    let next = Atomic<Int>(0)
+  }
+  let n: Int
+  let body: (Int) -> Void
+  let counter = Counter()
+
+  func run() {
+    while true {
+      let i = counter.next.wrappingAdd(1, ordering: .relaxed).oldValue
+      if i >= n { return }
+      body(i)
+    }
   }
 }
 

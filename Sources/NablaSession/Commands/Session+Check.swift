@@ -303,94 +303,96 @@ extension Session {
           help: "raise the limit with :set maxelements N (or NABLA_MAX_ELEMENTS)")
       }
     }
-    for trial in 0..<trials {
+    // Trials run in batches on every core (`Parallel.map`); the points are drawn in
+    // trial order and the outcomes folded in trial order, so the report is the same as one
+    // trial after another, on any number of cores. A batch lasts about 0.1 s: progress and
+    // Ctrl-C are seen between batches, and each trial also stops on Ctrl-C.
+    let limit = TensorLimits.maximumElementCount
+    var done = 0
+    var batch = 8
+    while done < trials {
       if cancellation.isCancelled { throw Cancelled() }
-      let point = domains.map { d -> Tensor in
-        let shape = d.shape?.value ?? []
-        let n = shapeCount(shape)
-        let values = (0..<n).map { _ in
-          d.lower.value + (d.upper.value - d.lower.value) * rng.nextUniform()
+      let points = (0..<Swift.min(batch, trials - done)).map { _ in
+        domains.map { d -> Tensor in
+          let shape = d.shape?.value ?? []
+          let values = (0..<shapeCount(shape)).map { _ in
+            d.lower.value + (d.upper.value - d.lower.value) * rng.nextUniform()
+          }
+          return (try? Tensor(shape: shape, scalars: values)) ?? Tensor(0)
         }
-        return (try? Tensor(shape: shape, scalars: values)) ?? Tensor(0)
       }
-      let leaves = zip(point, function.parameters).map { Variable.leaf($0, label: $1) }
-      let y = try target.evaluate(self, leaves)
-      guard y.value.count == 1 else {
-        throw Diagnostic.error(
-          ":check needs a scalar output, but \(name) gives shape \(formatShape(y.shape))",
-          at: spec.function.range,
-          help:
-            "define a scalar function and check that, e.g. \(name)_sum(\(function.parameters.joined(separator: ", "))) = sum(\(name)(\(function.parameters.joined(separator: ", "))))"
-        )
-      }
-      let gradients = try backward(from: y)
-      noteNonFiniteGradients(
-        target, gradients, leaves, point: point, at: spec.function.range, into: &result)
-      let reading = evaluate(symbolic, at: point)
-      if symbolicError == nil, let error = reading.error { symbolicError = error }
-      let scale = point.lazy.flatMap(\.scalars).filter(\.isFinite).map { Swift.abs($0) }.max() ?? 0
-      let near = SymbolicColumn.near(reading.singularities, scale: scale)
-      var trialPassed = true
-      var trialNear = false
-      var trialAbs = 0.0
-      var trialNaN = false
-      for i in function.parameters.indices {
-        let numerical = try numericalGradient(target, at: point, parameter: i, method: .central)
-        let analytic = gradients[leaves[i]].value
-        let check = NumericalDifferentiation.checkGradient(
-          analytic: analytic, numerical: numerical, absoluteTolerance: atol,
-          relativeTolerance: rtol)
-        let comparison = reading.gradients.flatMap {
-          SymbolicComparison(
-            autodiff: analytic, numerical: numerical, symbolic: $0[i], worstIndex: check.worstIndex,
-            atol: atol, rtol: rtol)
-        }
-        if check.nanCount > 0 {
-          trialNaN = true
-        } else {
-          maxAbs = max(maxAbs, check.maxAbsoluteError)
-          maxRel = max(maxRel, check.maxRelativeError)
-        }
-        if let c = comparison {
-          if !c.maxAbsoluteError.isNaN {
-            maxSymbolic = max(maxSymbolic, c.maxAbsoluteError)
-            maxSymbolicRel = max(maxSymbolicRel, c.maxRelativeError)
-          }
-          if !c.maxNumericalError.isNaN {
-            maxNumericalSymbolic = max(maxNumericalSymbolic, c.maxNumericalError)
-          }
-        }
-        trialAbs = max(trialAbs, check.nanCount > 0 ? .infinity : check.maxAbsoluteError)
-        let symbolicPassed = comparison?.passed ?? (reading.gradients == nil)
-        if !(check.passed && symbolicPassed) {
-          if !near.isEmpty && check.nanCount == 0 {
-            trialNear = true
-            continue
-          }
-          if trialPassed { failureCount += 1 }
-          trialPassed = false
-          if failures.count < 3 {
-            failures.append(
-              Failure(
-                point: point, parameter: function.parameters[i], check: check,
-                symbolic: comparison?.worstSymbolic))
+      let batchStart = now()
+      let outcomes = Parallel.map(points.count) { k in
+        TensorLimits.$maximumElementCount.withValue(limit) { () -> Result<TrialOutcome, any Error> in
+          Result {
+            try checkTrial(
+              at: points[k], of: target, symbolic: symbolic, atol: atol, rtol: rtol,
+              at: spec.function.range)
           }
         }
       }
-      if trialNaN { nanPoints += 1 }
-      if trialPassed && trialNear {
-        notDifferentiable += 1
-        if firstNotDifferentiable == nil { firstNotDifferentiable = (point, near) }
-      } else if trialPassed {
-        passed += 1
+      for outcome in outcomes {
+        let trial = try outcome.get()
+        let point = trial.point
+        if trial.nonFiniteGradient {
+          noteNonFiniteGradient(target, point: point, at: spec.function.range, into: &result)
+        }
+        if symbolicError == nil, let error = trial.symbolicError { symbolicError = error }
+        var trialPassed = true
+        var trialNear = false
+        var trialAbs = 0.0
+        var trialNaN = false
+        for (i, (check, comparison)) in trial.checks.enumerated() {
+          if check.nanCount > 0 {
+            trialNaN = true
+          } else {
+            maxAbs = max(maxAbs, check.maxAbsoluteError)
+            maxRel = max(maxRel, check.maxRelativeError)
+          }
+          if let c = comparison {
+            if !c.maxAbsoluteError.isNaN {
+              maxSymbolic = max(maxSymbolic, c.maxAbsoluteError)
+              maxSymbolicRel = max(maxSymbolicRel, c.maxRelativeError)
+            }
+            if !c.maxNumericalError.isNaN {
+              maxNumericalSymbolic = max(maxNumericalSymbolic, c.maxNumericalError)
+            }
+          }
+          trialAbs = max(trialAbs, check.nanCount > 0 ? .infinity : check.maxAbsoluteError)
+          let symbolicPassed = comparison?.passed ?? !trial.symbolicGradients
+          if !(check.passed && symbolicPassed) {
+            if !trial.near.isEmpty && check.nanCount == 0 {
+              trialNear = true
+              continue
+            }
+            if trialPassed { failureCount += 1 }
+            trialPassed = false
+            if failures.count < 3 {
+              failures.append(
+                Failure(
+                  point: point, parameter: function.parameters[i], check: check,
+                  symbolic: comparison?.worstSymbolic))
+            }
+          }
+        }
+        if trialNaN { nanPoints += 1 }
+        if trialPassed && trialNear {
+          notDifferentiable += 1
+          if firstNotDifferentiable == nil { firstNotDifferentiable = (point, trial.near) }
+        } else if trialPassed {
+          passed += 1
+        }
+        if worst == nil || trialAbs > worst!.abs { worst = (point, trialAbs) }
       }
-      if worst == nil || trialAbs > worst!.abs { worst = (point, trialAbs) }
+      done += points.count
       let t = now()
+      // The next batch: about 0.1 s of trials, and at least one per thread.
+      let perTrial = (t - batchStart) / Double(points.count)
+      batch = Swift.max(Parallel.threads, Swift.min(1 << 16, Int(0.1 / Swift.max(perTrial, 1e-7))))
       if let onProgress, t - lastReport > 0.1 {
         lastReport = t
         onProgress(
-          Progress(label: ":check \(name)", completed: trial + 1, total: trials, elapsed: t - start)
-        )
+          Progress(label: ":check \(name)", completed: done, total: trials, elapsed: t - start))
       }
     }
     let elapsed = now() - start
@@ -459,6 +461,65 @@ extension Session {
       ("nan_points", .integer(nanPoints)), ("worst_point", .object(worstFields)),
       ("seconds", .number(elapsed)),
     ]
+  }
+}
+
+/// What one trial of `:check … over` found: computed on any thread, folded in trial order.
+struct TrialOutcome {
+  var point: [Tensor]
+  /// Per parameter: autodiff against central differences, and against the symbolic
+  /// derivative when there is one.
+  var checks: [(GradientCheckResult, SymbolicComparison?)]
+  /// Whether the symbolic derivative gave gradients here, and why not if it failed.
+  var symbolicGradients: Bool
+  var symbolicError: String?
+  /// The places near the point where the derivative does not exist.
+  var near: [SingularReading]
+  /// Whether a gradient is NaN or ±Inf (the fold notes where it first became so).
+  var nonFiniteGradient: Bool
+}
+
+extension Session {
+  /// One trial of `:check … over`: autodiff, central differences and the symbolic
+  /// derivative at `point`. It only reads the session, so trials run concurrently.
+  func checkTrial(
+    at point: [Tensor], of target: CallTarget, symbolic: SymbolicColumn, atol: Double,
+    rtol: Double, at range: SourceRange
+  ) throws -> TrialOutcome {
+    if cancellation.isCancelled { throw Cancelled() }
+    let function = target.function
+    let name = target.text
+    let leaves = zip(point, function.parameters).map { Variable.leaf($0, label: $1) }
+    let y = try target.evaluate(self, leaves)
+    guard y.value.count == 1 else {
+      throw Diagnostic.error(
+        ":check needs a scalar output, but \(name) gives shape \(formatShape(y.shape))",
+        at: range,
+        help:
+          "define a scalar function and check that, e.g. \(name)_sum(\(function.parameters.joined(separator: ", "))) = sum(\(name)(\(function.parameters.joined(separator: ", "))))"
+      )
+    }
+    let gradients = try backward(from: y)
+    let reading = evaluate(symbolic, at: point)
+    let scale = point.lazy.flatMap(\.scalars).filter(\.isFinite).map { Swift.abs($0) }.max() ?? 0
+    var checks: [(GradientCheckResult, SymbolicComparison?)] = []
+    for i in function.parameters.indices {
+      let numerical = try numericalGradient(target, at: point, parameter: i, method: .central)
+      let analytic = gradients[leaves[i]].value
+      let check = NumericalDifferentiation.checkGradient(
+        analytic: analytic, numerical: numerical, absoluteTolerance: atol,
+        relativeTolerance: rtol)
+      let comparison = reading.gradients.flatMap {
+        SymbolicComparison(
+          autodiff: analytic, numerical: numerical, symbolic: $0[i], worstIndex: check.worstIndex,
+          atol: atol, rtol: rtol)
+      }
+      checks.append((check, comparison))
+    }
+    return TrialOutcome(
+      point: point, checks: checks, symbolicGradients: reading.gradients != nil,
+      symbolicError: reading.error, near: SymbolicColumn.near(reading.singularities, scale: scale),
+      nonFiniteGradient: leaves.contains { gradients[$0].value.scalars.contains { !$0.isFinite } })
   }
 }
 

@@ -13,6 +13,13 @@ extension Session {
     at range: SourceRange, into result: inout EntryResult
   ) {
     guard leaves.contains(where: { gradients[$0].value.scalars.contains { !$0.isFinite } }) else { return }
+    noteNonFiniteGradient(target, point: point, at: range, into: &result)
+  }
+
+  /// The note of `noteNonFiniteGradients`, once per entry, for a gradient known not finite.
+  func noteNonFiniteGradient(
+    _ target: CallTarget, point: [Tensor]?, at range: SourceRange, into result: inout EntryResult
+  ) {
     guard !result.diagnostics.contains(where: { $0.message.hasPrefix(Session.nonFinitePrefix) }) else { return }
     var target = target
     if let point { target.arguments = point }
