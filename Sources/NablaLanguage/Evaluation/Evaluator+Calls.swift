@@ -203,8 +203,16 @@ extension Evaluator {
     -> Evaluated
   {
     try checkStop()
+    return checked(
+      Variable.apply(f, x.variable), anyInputNonFinite: x.nonFinite,
+      op: Evaluator.name(of: expr), expr)
+  }
+
+  /// The name of a call (for its warning: taking it out of the node costs more than the op).
+  @inline(never)
+  static func name(of expr: Expr) -> String {
     guard case .call(let name, _, _) = expr.kind else { preconditionFailure("not a call") }
-    return checked(Variable.apply(f, x.variable), anyInputNonFinite: x.nonFinite, op: name, expr)
+    return name
   }
 
   /// What a call evaluates: the argument expressions in order, and either the session

@@ -11,11 +11,14 @@ extension Evaluator {
   }
 
   /// `checked(_:inputs:op:_:)` given whether any input held NaN or Inf (no array of inputs).
+  /// `op` is only worked out when there is a warning.
   mutating func checked(
-    _ y: consuming Variable, anyInputNonFinite: Bool, op: String, _ expr: Expr
+    _ y: consuming Variable, anyInputNonFinite: Bool, op: @autoclosure () -> String,
+    _ expr: Expr
   ) -> Evaluated {
     let nonFinite = y.value.containsNonFinite
     if nonFinite && !anyInputNonFinite {
+      let op = op()
       let name = op.first!.isLetter ? op : "'\(op)'"
       warnings.append(
         Diagnostic(
