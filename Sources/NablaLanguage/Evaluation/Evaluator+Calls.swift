@@ -279,14 +279,47 @@ extension Evaluator {
   mutating func invoke(
     _ function: UserFunction, argumentsFrom base: Int, at range: SourceRange
   ) throws -> Evaluated {
+    let resolved = resolvedBody(of: function)
+    if let resolved, resolved.isSelfContained {
+      return try invoke(function, selfContained: resolved, argumentsFrom: base, at: range)
+    }
     let (outer, firstWarning) = try enter(function, argumentsFrom: base, at: range)
     do {
-      let value = try eval(function.definition.body)
+      let value =
+        if let resolved {
+          try run(resolved, argumentsFrom: base)
+        } else {
+          try eval(function.definition.body)
+        }
       if labelsNodes { recordCall(function, Array(frames[base...]), value) }
       leave(function, outer, base: base, at: range, firstWarning: firstWarning)
       return value
     } catch {
       leave(function, outer, base: base, at: range, firstWarning: firstWarning)
+      throw failed(in: function, error, at: range)
+    }
+  }
+
+  /// `invoke(_:argumentsFrom:at:)` for a body that calls nothing and reads no session name
+  /// (every step resolved): it cannot reach a call of itself, nor look at the scope, so the
+  /// call goes on no stack and swaps no scope.
+  @inline(never)
+  mutating func invoke(
+    _ function: UserFunction, selfContained body: ResolvedBody, argumentsFrom base: Int,
+    at range: SourceRange
+  ) throws -> Evaluated {
+    let count = frames.count - base
+    guard count == function.parameters.count else {
+      throw arityError(function, got: count, at: range)
+    }
+    let firstWarning = warnings.count
+    do {
+      let value = try runSelfContained(body, argumentsFrom: base)
+      if labelsNodes { recordCall(function, Array(frames[base...]), value) }
+      returning(from: function, base: base, at: range, firstWarning: firstWarning)
+      return value
+    } catch {
+      returning(from: function, base: base, at: range, firstWarning: firstWarning)
       throw failed(in: function, error, at: range)
     }
   }
@@ -305,7 +338,7 @@ extension Evaluator {
     guard count == function.parameters.count else {
       throw arityError(function, got: count, at: range)
     }
-    if callStack.capacity == 0 { reserveScratch() }
+    if callStack.capacity == 0 { callStack.reserveCapacity(8) }
     callStack.append((function.name, body))
     let outer = scope
     scope = Scope(parameters: function.parameters, base: base)
@@ -319,8 +352,17 @@ extension Evaluator {
     _ function: UserFunction, _ outer: Scope, base: Int, at range: SourceRange, firstWarning: Int
   ) {
     scope = outer
-    while frames.count > base { frames.removeLast() }
     callStack.removeLast()
+    returning(from: function, base: base, at: range, firstWarning: firstWarning)
+  }
+
+  /// What leaving a call does besides restoring the scope and the call stack: takes the
+  /// arguments (and anything an error left above them) off `frames`, and moves the body's
+  /// warnings to the call.
+  mutating func returning(
+    from function: UserFunction, base: Int, at range: SourceRange, firstWarning: Int
+  ) {
+    while frames.count > base { frames.removeLast() }
     for i in firstWarning..<warnings.count where warnings[i].range != range {
       var origin =
         warningOrigins[i]

@@ -1,3 +1,5 @@
+import NablaCore
+
 /// Hooks for tests, not public API.
 extension Evaluator {
   /// Whether nothing of an evaluation is left in progress: no call's arguments, no operator
@@ -18,5 +20,32 @@ extension Evaluator {
     case .builtin: "builtin"
     case .function: "function"
     }
+  }
+}
+
+extension Evaluator {
+  /// The steps `function`'s body is resolved into, one word each (`x` for a parameter, the
+  /// number, the operator or builtin, `node` and the node's text for anything else), or nil
+  /// when its tree is walked instead. Resolves the body if no call has yet.
+  package static func resolvedSteps(of function: UserFunction) -> [String]? {
+    guard
+      let body = resolvedBody(of: function.definition.body, parameters: function.parameters)
+    else { return nil }
+    return body.steps.map { step in
+      switch step {
+      case .parameter(let i): function.parameters[i]
+      case .number(let x): formatScalar(x)
+      case .sign(let op, _): "sign \(op.symbol)"
+      case .binary(let op, _): op.symbol
+      case .elementwise(let f, _): f.rawValue
+      case .node(let node, let level): "node \(node.takeUnretainedValue()) at \(level)"
+      }
+    }
+  }
+
+  /// Whether `function`'s body, once resolved, calls nothing and reads no session name.
+  package static func hasSelfContainedBody(_ function: UserFunction) -> Bool {
+    resolvedBody(of: function.definition.body, parameters: function.parameters)?
+      .isSelfContained ?? false
   }
 }

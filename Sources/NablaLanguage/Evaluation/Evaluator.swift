@@ -40,6 +40,10 @@ public struct Evaluator {
   /// a debug build (far less in release), so the default needs at most about 2 MB (the main
   /// thread has 8 MB; a thread that evaluates should have at least 4 MB).
   public var maximumDepth = 600
+  /// Evaluate user functions' bodies through their resolved steps (`ResolvedBody`) where
+  /// they have them; off, every body's tree is walked. The two agree in every value,
+  /// gradient, label, warning and error (the tests compare them).
+  package var resolvesBodies = true
   /// Asked before each operation runs; when it answers true, evaluation stops with
   /// `Diagnostic.interrupted` (the REPL's Ctrl-C).
   public var shouldStop: (@Sendable () -> Bool)?
@@ -270,21 +274,20 @@ public struct Evaluator {
     return numbers
   }
 
-  /// Gives the stacks of calls, arguments and chain operators room for a typical entry in
-  /// one go when the first of them is needed, instead of growing each from nothing: an
-  /// evaluator often lives for one evaluation (`:check` makes three per point).
+  /// Gives the stack of arguments room for a typical entry when it is first needed, instead
+  /// of growing it from nothing: an evaluator often lives for one evaluation (`:check` makes
+  /// three per point). The stacks of calls and chain operators get theirs when first used: a
+  /// self-contained resolved body needs neither.
   @inline(never)
   mutating func reserveScratch() {
     frames.reserveCapacity(16)
-    chainOperators.reserveCapacity(16)
-    callStack.reserveCapacity(8)
   }
 
   /// Appends the nodes of a left-leaning operator chain to `chainOperators`, outermost
   /// first (so the innermost, applied first, is last), and returns its leftmost operand.
   @inline(never)
   mutating func pushSpine(of expr: Expr) -> Expr {
-    if chainOperators.capacity == 0 { reserveScratch() }
+    if chainOperators.capacity == 0 { chainOperators.reserveCapacity(16) }
     var leftmost = expr
     while case .binary(_, let lhs, _) = leftmost.kind {
       chainOperators.append(leftmost)
@@ -333,7 +336,13 @@ public struct Evaluator {
     guard case .unary(let op, let operand) = expr.kind else {
       preconditionFailure("not a unary operator: \(expr)")
     }
-    let x = try eval(operand)
+    return try applySign(op, expr, try eval(operand))
+  }
+
+  /// A sign applied to its evaluated operand.
+  mutating func applySign(_ op: UnaryOperator, _ expr: Expr, _ x: Evaluated) throws(Diagnostic)
+    -> Evaluated
+  {
     try checkStop()
     switch op {
     case .plus: return x
@@ -395,10 +404,19 @@ public struct Evaluator {
   mutating func applyBinary(_ expr: Expr, _ a: Evaluated, _ b: Evaluated) throws(Diagnostic)
     -> Evaluated
   {
-    try checkStop()
     guard case .binary(let op, _, _) = expr.kind else {
       preconditionFailure("not an operator: \(expr)")
     }
+    return try applyBinary(op, expr, a, b)
+  }
+
+  /// `applyBinary(_:_:_:)` with the operator already taken out of `expr`. Inlined into the
+  /// tree walk's `applyBinary(_:_:_:)`, so that the walk pays no extra call for sharing it.
+  @inline(__always)
+  mutating func applyBinary(
+    _ op: BinaryOperator, _ expr: Expr, _ a: Evaluated, _ b: Evaluated
+  ) throws(Diagnostic) -> Evaluated {
+    try checkStop()
     let function: BinaryFunction
     switch op {
     case .add: function = .add

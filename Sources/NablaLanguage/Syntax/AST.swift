@@ -51,6 +51,13 @@ public final class Expr: @unchecked Sendable {
   /// 0 until then. A cache of a function of the node alone, so the node stays immutable in
   /// every way that shows; atomic, because trees are shared between threads.
   let calleeNote = Atomic<Int>(0)
+  /// When this node is the body of a user function, the body resolved for evaluation, made
+  /// the first time the function is called (`Expr.resolvedBody`): the address of a retained
+  /// `ResolvedBody`, or 0 until then. Like `calleeNote`, a function of the node alone (and of
+  /// the parameter names, which it records). An address rather than an
+  /// `AtomicLazyReference`, whose `load()` is an unspecialized generic call costing more than
+  /// the evaluation it saves.
+  let resolvedBodyAddress = Atomic<UInt>(0)
 
   /// Creates a node; `range` defaults to `unknown` for trees built by code.
   public init(_ kind: Kind, range: SourceRange = .unknown) {
@@ -67,6 +74,7 @@ public final class Expr: @unchecked Sendable {
   }
 
   deinit {
+    releaseResolvedBody()
     // Free long chains without recursing: take the children of every node that only we
     // still reference, and leave each a leaf so its own deinit returns at once.
     guard kind.hasChildren else { return }
