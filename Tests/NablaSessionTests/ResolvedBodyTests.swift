@@ -191,8 +191,7 @@ import Testing
       try Self.functions(["f(x) = log(x^2 + 1) * sin(x) + exp(-x^2)"])["f"])
     #expect(
       Evaluator.resolvedSteps(of: f) == [
-        "x", "2.0", "^", "1.0", "+", "log", "x", "sin", "*", "x", "2.0", "^", "sign -", "exp",
-        "+",
+        "x", "^ 2.0", "+ 1.0", "log", "x", "sin", "*", "x", "^ 2.0", "sign -", "exp", "+",
       ])
     #expect(Evaluator.hasSelfContainedBody(f))
     // Session names and calls of session functions stay nodes, evaluated when reached.

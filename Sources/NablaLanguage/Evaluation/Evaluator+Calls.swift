@@ -338,7 +338,7 @@ extension Evaluator {
     guard count == function.parameters.count else {
       throw arityError(function, got: count, at: range)
     }
-    if callStack.capacity == 0 { callStack.reserveCapacity(8) }
+    if callStack.capacity == 0 { reserveCallScratch() }
     callStack.append((function.name, body))
     let outer = scope
     scope = Scope(parameters: function.parameters, base: base)
@@ -359,6 +359,7 @@ extension Evaluator {
   /// What leaving a call does besides restoring the scope and the call stack: takes the
   /// arguments (and anything an error left above them) off `frames`, and moves the body's
   /// warnings to the call.
+  @inline(__always)
   mutating func returning(
     from function: UserFunction, base: Int, at range: SourceRange, firstWarning: Int
   ) {

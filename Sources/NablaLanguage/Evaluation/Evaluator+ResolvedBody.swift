@@ -76,6 +76,10 @@ extension Evaluator {
       let b = frames.removeLast()
       let a = frames.removeLast()
       frames.append(try applyBinary(op, node.takeUnretainedValue(), a, b))
+    case .binaryNumber(let op, let node, let y):
+      let a = frames.removeLast()
+      let b = Evaluated(Variable(Tensor(y)), nonFinite: !y.isFinite)
+      frames.append(try applyBinary(op, node.takeUnretainedValue(), a, b))
     case .elementwise(let f, let node):
       let x = frames.removeLast()
       frames.append(try applyElementwise(f, node.takeUnretainedValue(), x))

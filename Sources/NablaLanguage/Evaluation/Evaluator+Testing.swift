@@ -37,6 +37,7 @@ extension Evaluator {
       case .number(let x): formatScalar(x)
       case .sign(let op, _): "sign \(op.symbol)"
       case .binary(let op, _): op.symbol
+      case .binaryNumber(let op, _, let x): "\(op.symbol) \(formatScalar(x))"
       case .elementwise(let f, _): f.rawValue
       case .node(let node, let level): "node \(node.takeUnretainedValue()) at \(level)"
       }

@@ -276,11 +276,19 @@ public struct Evaluator {
 
   /// Gives the stack of arguments room for a typical entry when it is first needed, instead
   /// of growing it from nothing: an evaluator often lives for one evaluation (`:check` makes
-  /// three per point). The stacks of calls and chain operators get theirs when first used: a
-  /// self-contained resolved body needs neither.
+  /// three per point). The stacks of calls and chain operators get theirs when first used
+  /// (`reserveCallScratch()`): a self-contained resolved body needs neither.
   @inline(never)
   mutating func reserveScratch() {
     frames.reserveCapacity(16)
+  }
+
+  /// Gives the stacks of chain operators and calls room in one go, when a call of a body
+  /// that is walked (or has calls) first needs them: allocated together, as they are freed.
+  @inline(never)
+  mutating func reserveCallScratch() {
+    if chainOperators.capacity == 0 { chainOperators.reserveCapacity(16) }
+    callStack.reserveCapacity(8)
   }
 
   /// Appends the nodes of a left-leaning operator chain to `chainOperators`, outermost

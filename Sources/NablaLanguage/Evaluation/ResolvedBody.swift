@@ -38,6 +38,10 @@ final class ResolvedBody: @unchecked Sendable {
     case sign(UnaryOperator, Node)
     /// Replaces the two top values by the operator applied to them, for this operator node.
     case binary(BinaryOperator, Node)
+    /// Replaces the top value by the operator applied to it and this number, for this
+    /// operator node whose right operand is a number literal (as in `x^2`): a `number` step
+    /// and a `binary` one in one.
+    case binaryNumber(BinaryOperator, Node, Double)
     /// Replaces the top value by this elementwise builtin applied to it, for this call node.
     case elementwise(UnaryFunction, Node)
     /// Pushes the value of this node as `eval` makes it, at this level below the body's root
@@ -108,8 +112,12 @@ final class ResolvedBody: @unchecked Sendable {
         resolve(leftmost, level: level + 1)
         for node in spine.reversed() {
           guard case .binary(let op, _, let rhs) = node.kind else { continue }
-          resolve(rhs, level: level + 1)
-          append(.binary(op, .passUnretained(node)), level: level)
+          if case .number(let x) = rhs.kind {
+            append(.binaryNumber(op, .passUnretained(node), x), level: level + 1)
+          } else {
+            resolve(rhs, level: level + 1)
+            append(.binary(op, .passUnretained(node)), level: level)
+          }
         }
       case .unary(let op, let operand):
         resolve(operand, level: level + 1)
