@@ -40,7 +40,7 @@ public enum Parallel {
   /// concurrently, and its results in run order. The runs depend on `n` and `blocks` only,
   /// never on the number of threads, so results combined in order are the same on any
   /// machine.
-  public static func mapBlocks<T>(_ n: Int, blocks: Int, _ body: (Range<Int>) -> T) -> [T] {
+  static func mapBlocks<T>(_ n: Int, blocks: Int, _ body: (Range<Int>) -> T) -> [T] {
     var results = [T?](repeating: nil, count: blocks)
     results.withUnsafeMutableBufferPointer { out in
       forEachChunk(blocks, grain: 1) { r in
