@@ -24,7 +24,7 @@ import Testing
       xs.append(-0.7 + 1.4 * u)
       xs.append((u - 0.5) * 1e-6)
     }
-    xs += [0.625, -0.625, 0.625.nextDown, 0.625.nextUp, 19.1, -19.1, 1e-300, -1e-300, 5e-324]
+    xs += [0.625, -0.625, 0.625.nextDown, 0.625.nextUp, 19.1, -19.1, 1e-300, -1e-300, .leastNonzeroMagnitude]
     let y = try Tensor(shape: [xs.count], scalars: xs).map(.tanh)
     var worst = 0.0
     for (x, t) in zip(xs, y.scalars) {
@@ -88,6 +88,23 @@ import Testing
         xs[position] = bad
         #expect(try Tensor(shape: [n], scalars: xs).containsNonFinite)
         xs[position] = 1.5
+      }
+    }
+  }
+
+  /// The same at every position of small tensors: in each of the four vectors of a step,
+  /// and in the tail after the last whole step; huge finite numbers are not flagged.
+  @Test func aNonFiniteElementIsFoundAtEveryPositionOfASmallTensor() throws {
+    for n in 2...37 {
+      var xs = (0..<n).map { $0 % 2 == 0 ? Double.greatestFiniteMagnitude : -1e-300 }
+      #expect(try !Tensor(shape: [n], scalars: xs).containsNonFinite, "n = \(n)")
+      for position in 0..<n {
+        let kept = xs[position]
+        for bad in [Double.nan, .infinity, -.infinity] {
+          xs[position] = bad
+          #expect(try Tensor(shape: [n], scalars: xs).containsNonFinite, "n = \(n) at \(position)")
+        }
+        xs[position] = kept
       }
     }
   }
