@@ -123,6 +123,21 @@ import Testing
     #expect(matrix.output[0].hasPrefix("5/5 passed"))
   }
 
+  @Test func checkOverCutsAPointOfHundredsOfNumbers() throws {
+    let s = try session("big(W) = sum(tanh(W) * 2)")
+    let r = s.run(":check big over W in [-1, 1]^(20, 20) trials 2")
+    #expect(r.output[0].hasPrefix("2/2 passed"))
+    let worst = try #require(r.output.first { $0.hasPrefix("worst point: big([[") })
+    #expect(worst.count < 340)
+    #expect(worst.contains("...  |auto−num| "))
+    // The JSON fields keep the whole point.
+    guard case .object(let point)? = field("worst_point", of: r) else {
+      Issue.record("no worst point")
+      return
+    }
+    #expect(numbers(point[0].1).count == 400)
+  }
+
   @Test func checkOverListsFailingPointsToReRun() throws {
     let s = try session("k(x) = log(x)")
     let r = s.run(":check k over x in [-1, 1] trials 20")

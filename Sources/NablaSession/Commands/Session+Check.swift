@@ -396,8 +396,11 @@ extension Session {
       }
     }
     let elapsed = now() - start
+    // A point to paste back as `:check name(...)`; one of hundreds of numbers is cut, as
+    // nobody pastes it (`--json` has the whole worst point).
     func call(_ point: [Tensor]) -> String {
-      "\(name)(" + point.map(literalText).joined(separator: ", ") + ")"
+      let text = "\(name)(" + point.map(literalText).joined(separator: ", ") + ")"
+      return text.count <= 300 ? text : String(text.prefix(297)) + "..."
     }
     let failed = trials - passed - notDifferentiable
     var outcomes: [String] = []
