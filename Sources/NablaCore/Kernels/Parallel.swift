@@ -41,13 +41,7 @@ public enum Parallel {
   /// never on the number of threads, so results combined in order are the same on any
   /// machine.
   static func mapBlocks<T>(_ n: Int, blocks: Int, _ body: (Range<Int>) -> T) -> [T] {
-    var results = [T?](repeating: nil, count: blocks)
-    results.withUnsafeMutableBufferPointer { out in
-      forEachChunk(blocks, grain: 1) { r in
-        for k in r { out[k] = body((n * k / blocks)..<(n * (k + 1) / blocks)) }
-      }
-    }
-    return results.map { $0! }
+    map(blocks) { k in body((n * k / blocks)..<(n * (k + 1) / blocks)) }
   }
 }
 
