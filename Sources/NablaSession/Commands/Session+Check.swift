@@ -522,7 +522,7 @@ extension Session {
     return TrialOutcome(
       point: point, checks: checks, symbolicGradients: reading.gradients != nil,
       symbolicError: reading.error, near: SymbolicColumn.near(reading.singularities, scale: scale),
-      nonFiniteGradient: leaves.contains { gradients[$0].value.scalars.contains { !$0.isFinite } })
+      nonFiniteGradient: Session.anyNonFinite(gradients, of: leaves))
   }
 }
 

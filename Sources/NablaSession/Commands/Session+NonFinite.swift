@@ -12,8 +12,13 @@ extension Session {
     _ target: CallTarget, _ gradients: Gradients, _ leaves: [Variable], point: [Tensor]? = nil,
     at range: SourceRange, into result: inout EntryResult
   ) {
-    guard leaves.contains(where: { gradients[$0].value.scalars.contains { !$0.isFinite } }) else { return }
+    guard Session.anyNonFinite(gradients, of: leaves) else { return }
     noteNonFiniteGradient(target, point: point, at: range, into: &result)
+  }
+
+  /// Whether the gradient with respect to one of `leaves` holds NaN or ±∞.
+  static func anyNonFinite(_ gradients: Gradients, of leaves: [Variable]) -> Bool {
+    leaves.contains { gradients[$0].value.containsNonFinite }
   }
 
   /// The note of `noteNonFiniteGradients`, once per entry, for a gradient known not finite.
