@@ -40,16 +40,20 @@ import Testing
     return functions
   }
 
-  /// Calls `name` on leaves holding `arguments`, labelling nodes, then backpropagates.
+  /// Calls `name` on leaves holding `arguments` (or on constants, which record nothing),
+  /// labelling nodes, then backpropagates.
   static func outcome(
     _ functions: [String: UserFunction], call name: String, at arguments: [Tensor],
-    tensors: [String: Tensor] = [:], resolving: Bool, maximumDepth: Int = 600
+    tensors: [String: Tensor] = [:], resolving: Bool, maximumDepth: Int = 600,
+    constants: Bool = false
   ) -> Outcome {
     var evaluator = Evaluator(tensors: tensors, functions: functions)
     evaluator.resolvesBodies = resolving
     evaluator.labelsNodes = true
     evaluator.maximumDepth = maximumDepth
-    let leaves = arguments.enumerated().map { Variable.leaf($1, label: "p\($0)") }
+    let leaves = arguments.enumerated().map {
+      constants ? Variable($1) : Variable.leaf($1, label: "p\($0)")
+    }
     var outcome = Outcome()
     do {
       let y = try evaluator.call(name, arguments: leaves, at: SourceRange(start: 0, end: 4))
@@ -70,15 +74,15 @@ import Testing
 
   static func expectSame(
     _ definitions: [String], call name: String, at arguments: [Tensor],
-    tensors: [String: Tensor] = [:], maximumDepth: Int = 600
+    tensors: [String: Tensor] = [:], maximumDepth: Int = 600, constants: Bool = false
   ) throws -> Outcome {
     let functions = try functions(definitions)
     let walked = outcome(
       functions, call: name, at: arguments, tensors: tensors, resolving: false,
-      maximumDepth: maximumDepth)
+      maximumDepth: maximumDepth, constants: constants)
     let resolved = outcome(
       functions, call: name, at: arguments, tensors: tensors, resolving: true,
-      maximumDepth: maximumDepth)
+      maximumDepth: maximumDepth, constants: constants)
     #expect(resolved == walked, "\(definitions)")
     #expect(resolved.idle)
     return resolved
@@ -124,6 +128,61 @@ import Testing
   {
     let outcome = try Self.expectSame(definitions, call: name, at: arguments)
     #expect(outcome.error != nil || !outcome.warnings.isEmpty, "\(outcome)")
+  }
+
+  /// On 0-d constants (a numerical derivative's evaluations, `:time`'s forward) a
+  /// self-contained body runs on plain numbers: the same value bit for bit; where a step
+  /// turns NaN or ±inf, or an operand is not a 0-d number, the steps run instead and warn
+  /// or fail as the walk does.
+  @Test(
+    arguments: [
+      (["f(x) = log(x^2 + 1) * sin(x) + exp(-x^2)"], [Tensor(0.3)], true),
+      (["f(x, y) = x * y - y / x + +x ^ 2 - -y ^ 0.5 + x ^ -1 + y ^ 0 + x ^ 3 ^ 0.5"], [Tensor(1.5), Tensor(2.25)], true),
+      (["f(x) = tanh(sigmoid(relu(abs(x))) - sqrt(x * x)) ^ 3 + tan(x) + cos(x)"], [Tensor(-2)], true),
+      (["f(x, y) = (x < y) + (x <= y) * 2 + (x > y) * 4 + (x >= y) * 8 + (x == y) * 16 + (x != y) * 32"], [Tensor(1), Tensor(1)], true),
+      (["f(x) = sigmoid(x) + relu(-x) + 1e-300 * 1e-10 - x"], [Tensor(-0.0)], true),
+      (["f(x) = log(x - 5) + sqrt(x) / 0 * exp(x * 1000)"], [Tensor(1)], true),
+      (["f(x) = 1 / x + x"], [Tensor(0)], true),
+      (["f(x) = exp(x) - exp(x)"], [Tensor(800)], true),
+      (["f(x) = x * 2 + 1"], [Tensor(Double.infinity)], true),
+      (["f(x) = x * 2 + 1"], [Tensor([3])], true),
+      (["f(x) = x * 2 + 1"], [Tensor([3, 4])], true),
+      (["f(x) = x @ x + 1"], [Tensor(2)], false),
+      (["f(x) = x + a"], [Tensor(2)], false),
+      (["f(x) = x * 2"], [Tensor(1), Tensor(2)], true),
+    ] as [([String], [Tensor], Bool)])
+  func onNumbersTheValueAndTheWarningsAreTheSame(
+    _ definitions: [String], _ arguments: [Tensor], _ onNumbers: Bool
+  ) throws {
+    let outcome = try Self.expectSame(
+      definitions, call: "f", at: arguments, tensors: ["a": Tensor(3)], constants: true)
+    #expect(outcome.gradients.isEmpty && outcome.labels.isEmpty)
+    let f = try #require(try Self.functions(definitions)["f"])
+    #expect(Evaluator.runsOnNumbers(f) == onNumbers)
+  }
+
+  /// The value on numbers against the steps on tensors, over a spread of points (tiny,
+  /// subnormal, huge, negative zero) for bodies of every elementwise builtin and operator.
+  @Test func onNumbersEveryPointGivesTheSameBits() throws {
+    let bodies = [
+      "f(x) = log(x^2 + 1) * sin(x) + exp(-x^2)",
+      "f(x) = tanh(x) / (1 + abs(x)) - sigmoid(-x) * cos(x) ^ 3",
+      "f(x) = sqrt(abs(x)) + relu(x) * tan(x / 7) - x ^ 0.5 + (x < 0) - x ^ -1 + (x > 0.25)",
+    ]
+    var points: [Double] = [0, -0.0, 1e-310, -1e-310, 1e-300, 1e300, -1e300, 0.25, 709, -745]
+    var generator = SystemRandomNumberGenerator()
+    for _ in 0..<200 { points.append(Double.random(in: -30...30, using: &generator)) }
+    for body in bodies {
+      let functions = try Self.functions([body])
+      #expect(Evaluator.runsOnNumbers(try #require(functions["f"])))
+      for x in points {
+        let walked = Self.outcome(
+          functions, call: "f", at: [Tensor(x)], resolving: false, constants: true)
+        let onNumbers = Self.outcome(
+          functions, call: "f", at: [Tensor(x)], resolving: true, constants: true)
+        #expect(onNumbers == walked, "\(body) at \(x)")
+      }
+    }
   }
 
   /// The depth limit stops a resolved body exactly where it stops a walked one.

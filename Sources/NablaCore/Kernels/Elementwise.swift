@@ -136,6 +136,33 @@ extension Tensor {
   }
 }
 
+extension UnaryFunction {
+  /// The function on one number: what `Tensor.map` gives for a one-element tensor, through
+  /// the same kernel (libm, never the vector library).
+  @inline(__always)
+  public func apply(_ x: Double) -> Double {
+    switch self {
+    case .negate: NegateK.apply(x)
+    case .exp: ExpK.apply(x)
+    case .log: LogK.apply(x)
+    case .sin: SinK.apply(x)
+    case .cos: CosK.apply(x)
+    case .tan: TanK.apply(x)
+    case .tanh: TanhK.apply(x)
+    case .sigmoid: SigmoidK.apply(x)
+    case .relu: ReluK.apply(x)
+    case .sqrt: SqrtK.apply(x)
+    case .abs: AbsK.apply(x)
+    case .sign: SignK.apply(x)
+    case .positive: PositiveK.apply(x)
+    case .nonzero: NonzeroK.apply(x)
+    case .square: SquareK.apply(x)
+    case .reciprocal: ReciprocalK.apply(x)
+    case .finiteOrZero: FiniteOrZeroK.apply(x)
+    }
+  }
+}
+
 /// An elementwise function of two broadcast arguments.
 public enum BinaryFunction: String, Sendable, CaseIterable {
   case add, subtract, multiply, divide, power, maximum, minimum
@@ -286,6 +313,12 @@ private func scalarKernel(_ function: BinaryFunction, _ x: Double, _ y: Double) 
   case .greaterEqual: GeK.apply(x, y)
   case .maximumShare: MaxShareK.apply(x, y)
   }
+}
+
+extension BinaryFunction {
+  /// The function on two numbers: what `Tensor.combined` gives for two 0-d tensors.
+  @inline(__always)
+  public func apply(_ x: Double, _ y: Double) -> Double { scalarKernel(self, x, y) }
 }
 
 extension Tensor {

@@ -51,8 +51,61 @@ extension Evaluator {
   mutating func runSelfContained(_ body: ResolvedBody, argumentsFrom base: Int) throws
     -> Evaluated
   {
+    if let y = try valueOnNumbers(body, argumentsFrom: base) {
+      return Evaluated(Variable(Tensor(y)), nonFinite: false)
+    }
     for step in body.steps { try perform(step, argumentsFrom: base) }
     return frames.removeLast()
+  }
+
+  /// The body's value worked out on plain numbers, when every argument is a finite 0-d
+  /// constant: nothing is recorded for a gradient, so the steps would only wrap each number
+  /// in a tensor and a variable. Each step uses the scalar kernel the tensor op uses for 0-d
+  /// operands (`UnaryFunction.apply`, `BinaryFunction.apply`), so the value is the steps'
+  /// bit for bit (as `ResolvedBodyTests` checks). Nil, for the steps to run as usual, when an
+  /// argument is not such a number, a step cannot run on numbers (`@`), or a literal or a
+  /// step's result is NaN or ±inf: the steps then make the same value and warn where it
+  /// turned non-finite. Ctrl-C is asked before each operation, as the steps ask it.
+  @inline(never)
+  func valueOnNumbers(_ body: ResolvedBody, argumentsFrom base: Int) throws(Diagnostic) -> Double? {
+    guard resolvesBodies, let size = body.numberStackSize else { return nil }
+    for i in 0..<body.parameters.count {
+      let argument = frames[base + i]
+      guard !argument.nonFinite, argument.variable.value.shape.isEmpty,
+        !argument.variable.requiresGradient
+      else { return nil }
+    }
+    return try withUnsafeTemporaryAllocation(of: Double.self, capacity: Swift.max(size, 1)) {
+      (stack) throws(Diagnostic) -> Double? in
+      var top = 0
+      for step in body.steps {
+        switch step {
+        case .parameter(let i):
+          stack[top] = frames[base + i].variable.value.scalar!
+          top += 1
+        case .number(let x):
+          stack[top] = x
+          top += 1
+        case .sign(let op, _):
+          try checkStop()
+          if op == .negate { stack[top - 1] = UnaryFunction.negate.apply(stack[top - 1]) }
+        case .binary(let op, _):
+          try checkStop()
+          top -= 1
+          stack[top - 1] = Evaluator.elementwise(op)!.apply(stack[top - 1], stack[top])
+        case .binaryNumber(let op, _, let y):
+          try checkStop()
+          stack[top - 1] = Evaluator.elementwise(op)!.apply(stack[top - 1], y)
+        case .elementwise(let f, _):
+          try checkStop()
+          stack[top - 1] = f.apply(stack[top - 1])
+        case .node:
+          return nil
+        }
+        if !stack[top - 1].isFinite { return nil }
+      }
+      return stack[0]
+    }
   }
 
   @inline(never)

@@ -49,4 +49,11 @@ extension Evaluator {
     resolvedBody(of: function.definition.body, parameters: function.parameters)?
       .isSelfContained ?? false
   }
+
+  /// Whether `function`'s body, once resolved, can run on plain numbers
+  /// (`valueOnNumbers`): self-contained, without `@`.
+  package static func runsOnNumbers(_ function: UserFunction) -> Bool {
+    resolvedBody(of: function.definition.body, parameters: function.parameters)?
+      .numberStackSize != nil
+  }
 }

@@ -425,20 +425,7 @@ public struct Evaluator {
     _ op: BinaryOperator, _ expr: Expr, _ a: Evaluated, _ b: Evaluated
   ) throws(Diagnostic) -> Evaluated {
     try checkStop()
-    let function: BinaryFunction
-    switch op {
-    case .add: function = .add
-    case .subtract: function = .subtract
-    case .multiply: function = .multiply
-    case .divide: function = .divide
-    case .power: function = .power
-    case .equal: function = .equal
-    case .notEqual: function = .notEqual
-    case .less: function = .less
-    case .lessEqual: function = .lessEqual
-    case .greater: function = .greater
-    case .greaterEqual: function = .greaterEqual
-    case .matmul:
+    guard let function = Evaluator.elementwise(op) else {
       let y = try attempt(expr) { () throws(TensorError) in
         try Variable.matmul(a.variable, b.variable)
       }
@@ -448,6 +435,25 @@ public struct Evaluator {
       try Variable.apply(function, a.variable, b.variable)
     }
     return checked(y, anyInputNonFinite: a.nonFinite || b.nonFinite, op: op.symbol, expr)
+  }
+
+  /// The elementwise function an operator applies; nil for `@`.
+  @inline(__always)
+  static func elementwise(_ op: BinaryOperator) -> BinaryFunction? {
+    switch op {
+    case .add: .add
+    case .subtract: .subtract
+    case .multiply: .multiply
+    case .divide: .divide
+    case .power: .power
+    case .equal: .equal
+    case .notEqual: .notEqual
+    case .less: .less
+    case .lessEqual: .lessEqual
+    case .greater: .greater
+    case .greaterEqual: .greaterEqual
+    case .matmul: nil
+    }
   }
 
   /// Runs a core operation, turning its error into a diagnostic at `expr`.

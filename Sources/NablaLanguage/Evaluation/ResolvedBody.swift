@@ -64,6 +64,10 @@ final class ResolvedBody: @unchecked Sendable {
   /// reads no session name.
   let isSelfContained: Bool
 
+  /// The most numbers the steps hold at once, when every step can run on plain numbers (no
+  /// `node` step, no `@`); nil otherwise. See `Evaluator.valueOnNumbers`.
+  let numberStackSize: Int?
+
   /// Bodies deeper than this are not resolved (resolving recurses on nesting), and are
   /// walked as before.
   static let maximumHeight = 256
@@ -82,6 +86,27 @@ final class ResolvedBody: @unchecked Sendable {
     self.isSelfContained =
       !steps.isEmpty && !steps.contains { if case .node = $0 { true } else { false } }
     self.deepest = resolver.deepest
+    self.numberStackSize = isSelfContained ? ResolvedBody.numberStackSize(of: steps) : nil
+  }
+
+  /// The deepest the stack of numbers gets running `steps`; nil if a step needs tensors.
+  private static func numberStackSize(of steps: [Step]) -> Int? {
+    var size = 0
+    var largest = 0
+    for step in steps {
+      switch step {
+      case .parameter, .number: size += 1
+      case .sign, .elementwise: break
+      case .binary(let op, _):
+        if op == .matmul { return nil }
+        size -= 1
+      case .binaryNumber(let op, _, _):
+        if op == .matmul { return nil }
+      case .node: return nil
+      }
+      largest = max(largest, size)
+    }
+    return largest
   }
 
   /// Appends the steps of a node after those of its children, as `eval` finishes them.
