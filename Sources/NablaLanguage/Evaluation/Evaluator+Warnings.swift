@@ -29,6 +29,13 @@ extension Evaluator {
     return label(Evaluated(y, nonFinite: nonFinite), expr)
   }
 
+  /// Drops the warnings so far, for an evaluator used again whose warnings are not wanted
+  /// (a numerical derivative's many evaluations).
+  public mutating func forgetWarnings() {
+    warnings.removeAll(keepingCapacity: true)
+    warningOrigins.removeAll(keepingCapacity: true)
+  }
+
   /// `nan`, `-inf`, or `nan in 2 of 5 elements and inf in 1`.
   static func describeNonFinite(_ t: Tensor) -> String {
     let nans = t.scalars.count { $0.isNaN }

@@ -49,6 +49,14 @@ struct CallTarget {
   ) throws(Diagnostic) -> Variable {
     var evaluator = session.makeEvaluator(labels: labels)
     defer { warnings += evaluator.warnings }
+    return try evaluate(with: &evaluator, inputs)
+  }
+
+  /// Evaluates the function with an evaluator the session made, which keeps the warnings:
+  /// one evaluator for many evaluations spares making one each time.
+  func evaluate(with evaluator: inout Evaluator, _ inputs: [Variable]) throws(Diagnostic)
+    -> Variable
+  {
     if isInline {
       let bindings = Dictionary(uniqueKeysWithValues: zip(parameters, inputs))
       return try evaluator.evaluate(function.definition.body, bindings: bindings)

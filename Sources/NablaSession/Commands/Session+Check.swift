@@ -47,12 +47,15 @@ extension Session {
     estimateTruncation: Bool = true
   ) throws -> NumericalGradient {
     var inputs = arguments.map { Variable($0) }
+    // One evaluator for all the evaluations; their warnings are not shown.
+    var evaluator = makeEvaluator()
     return try NumericalDifferentiation.gradient(
       of: { x in
         // A large argument takes many evaluations: Ctrl-C must be able to stop them.
         if self.cancellation.isCancelled { throw Cancelled() }
         inputs[i] = Variable(x)
-        let y = try target.evaluate(self, inputs).value
+        evaluator.forgetWarnings()
+        let y = try target.evaluate(with: &evaluator, inputs).value
         guard let s = y.scalar else {
           throw Diagnostic.error(
             ":check needs a scalar output, got shape \(formatShape(y.shape))", at: target.range)

@@ -135,9 +135,11 @@ extension Session {
 
   /// Central differences (two evaluations each) at `sample` of the arguments' `total`
   /// coordinates, evenly spread: that many coordinates' share of a numerical gradient's work.
-  /// Each evaluation gets its argument as a new tensor, as `numericalGradient`'s do.
+  /// Each evaluation gets its argument as a new tensor, through one evaluator, as
+  /// `numericalGradient`'s do.
   private func centralDifferences(_ target: CallTarget, sample: Int, of total: Int) throws {
     var inputs = target.arguments.map { Variable($0) }
+    var evaluator = makeEvaluator()
     var first = 0
     var done = 0
     for (p, argument) in target.arguments.enumerated() {
@@ -151,7 +153,8 @@ extension Session {
           if cancellation.isCancelled { throw Cancelled() }
           scalars[i] = shifted
           inputs[p] = Variable(try Tensor(shape: argument.shape, scalars: scalars))
-          _ = try target.evaluate(self, inputs)
+          evaluator.forgetWarnings()
+          _ = try target.evaluate(with: &evaluator, inputs)
         }
         scalars[i] = x
         done += 1
