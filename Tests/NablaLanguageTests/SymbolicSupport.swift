@@ -100,6 +100,14 @@ func checkSymbolic(_ c: SymbolicCase, trials: Int = 4, seed: UInt64 = 7) throws
     // Symbolic, as a program and as printed definitions.
     var symbolicEvaluator = Evaluator(tensors: c.tensors, functions: [:])
     let (program, _) = try derivative.program.evaluate(at: arguments, with: &symbolicEvaluator)
+    // Resolved (and on plain numbers at a point of 0-d arguments) as walked, bit for bit.
+    var walkingEvaluator = Evaluator(tensors: c.tensors, functions: [:])
+    walkingEvaluator.resolvesBodies = false
+    let (walked, _) = try derivative.program.evaluate(at: arguments, with: &walkingEvaluator)
+    #expect(
+      program.map(\.shape) == walked.map(\.shape)
+        && program.flatMap(\.scalars).map(\.bitPattern) == walked.flatMap(\.scalars).map(\.bitPattern),
+      "the program of \(c.source) resolved and walked")
     var printedEvaluator = Evaluator(tensors: c.tensors, functions: printed)
     for (i, p) in f.parameters.enumerated() {
       let autodiff = gradients[leaves[i]].value

@@ -24,6 +24,25 @@ extension Evaluator {
     return resolved.parameters == parameters ? resolved : nil
   }
 
+  /// `evaluate(expr, bindings:)` with `names` bound to `values` in order (a later name
+  /// wins). When every value is a finite 0-d constant and `expr` resolves into steps that
+  /// run on numbers, it is worked out on plain numbers (`valueOnNumbers`): the same value,
+  /// for an expression evaluated at many points (a symbolic derivative), which is resolved
+  /// once and kept on its node. Otherwise it is evaluated with the bindings.
+  public mutating func evaluate(_ expr: Expr, names: [String], values: [Variable])
+    throws(Diagnostic) -> Variable
+  {
+    if resolvesBodies, let body = Evaluator.resolvedBody(of: expr, parameters: names),
+      body.numberStackSize != nil
+    {
+      let base = frames.count
+      for value in values { frames.append(Evaluated(value)) }
+      defer { frames.removeSubrange(base...) }
+      if let y = try valueOnNumbers(body, argumentsFrom: base) { return Variable(Tensor(y)) }
+    }
+    return try evaluate(expr, bindings: Dictionary(zip(names, values), uniquingKeysWith: { $1 }))
+  }
+
   /// Runs the steps with the values they work on stacked on `frames`, above the arguments
   /// `frames[base...]`, and returns the body's value. An error leaves values there; the call
   /// that returns past them removes them.
@@ -74,6 +93,11 @@ extension Evaluator {
       guard !argument.nonFinite, argument.variable.value.shape.isEmpty,
         !argument.variable.requiresGradient
       else { return nil }
+    }
+    // `checkStop()` for each operation, with the closure taken out of `self` once.
+    let shouldStop = shouldStop
+    func checkStop() throws(Diagnostic) {
+      if let shouldStop, shouldStop() { throw Diagnostic.interrupted }
     }
     return try withUnsafeTemporaryAllocation(of: Double.self, capacity: Swift.max(size, 1)) {
       (stack) throws(Diagnostic) -> Double? in

@@ -120,7 +120,9 @@ final class ResolvedBody: @unchecked Sendable {
       case .number(let x):
         append(.number(x), level: level)
       case .name(let name):
-        if let i = parameters.firstIndex(of: name) {
+        // The last of a name bound twice, as in `Evaluator.evaluate(_:names:values:)`
+        // (a function's parameters are distinct).
+        if let i = parameters.lastIndex(of: name) {
           append(.parameter(i), level: level)
         } else {
           steps.append(.node(.passUnretained(expr), level: level))

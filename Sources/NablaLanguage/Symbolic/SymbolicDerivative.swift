@@ -231,12 +231,17 @@ public struct SymbolicProgram: Sendable {
   public func evaluate(
     at arguments: [Tensor], with evaluator: inout Evaluator
   ) throws(Diagnostic) -> (gradients: [Tensor], singularities: [SingularReading]) {
-    var bindings: [String: Variable] = [:]
-    for (p, a) in zip(parameters, arguments) { bindings[p] = Variable(a) }
-    for (name, expr) in steps { bindings[name] = try evaluator.evaluate(expr, bindings: bindings) }
+    // The names bound so far, in order: each expression is evaluated with the same names at
+    // every point, so it resolves once (see `Evaluator.evaluate(_:names:values:)`).
+    var names = Array(parameters.prefix(arguments.count))
+    var values = arguments.prefix(parameters.count).map { Variable($0) }
+    for (name, expr) in steps {
+      values.append(try evaluator.evaluate(expr, names: names, values: values))
+      names.append(name)
+    }
     var gradients: [Tensor] = []
     for g in self.gradients {
-      gradients.append(try evaluator.evaluate(g, bindings: bindings).value)
+      gradients.append(try evaluator.evaluate(g, names: names, values: values).value)
     }
     return (gradients, singularities(at: arguments, with: &evaluator))
   }
