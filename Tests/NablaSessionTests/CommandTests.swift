@@ -138,6 +138,25 @@ import Testing
     #expect(numbers(point[0].1).count == 400)
   }
 
+  /// A tensor parameter left without a shape is drawn as a number; the error says so, with
+  /// the shape of the session tensor of that name when there is one.
+  @Test func checkOverSuggestsAShapeWhenATrialFails() throws {
+    let s = try session(
+      "W = zeros([4, 3])", "g(W) = sum(W @ W)", "h(v) = v @ v", "k(x, v) = x * (v @ v)")
+    let g = s.run(":check g over W in [-1, 1] trials 3")
+    #expect(!g.succeeded)
+    #expect(
+      g.diagnostics.first?.help?.hasSuffix(
+        "every point drew 'W' as a number; if g takes a tensor there, give it a shape: W in [-1, 1]^(4, 3)")
+        == true, "\(g.diagnostics)")
+    let h = s.run(":check h over v in [-2.5, 1e1] trials 3")
+    #expect(h.diagnostics.first?.help?.hasSuffix("v in [-2.5, 1e1]^(3,)") == true, "\(h.diagnostics)")
+    // Every parameter given a shape (here `^()`, a number on purpose): no hint.
+    let k = s.run(":check k over x in [0, 1]^(), v in [0, 1]^() trials 3")
+    #expect(!k.succeeded)
+    #expect(k.diagnostics.first?.help?.contains("every point") == false, "\(k.diagnostics)")
+  }
+
   @Test func checkOverListsFailingPointsToReRun() throws {
     let s = try session("k(x) = log(x)")
     let r = s.run(":check k over x in [-1, 1] trials 20")
