@@ -32,8 +32,8 @@ extension Evaluator {
   public mutating func evaluate(_ expr: Expr, names: [String], values: [Variable])
     throws(Diagnostic) -> Variable
   {
-    if resolvesBodies, let body = Evaluator.resolvedBody(of: expr, parameters: names),
-      body.numberStackSize != nil
+    if resolvesBodies, values.allSatisfy({ $0.value.shape.isEmpty }),
+      let body = Evaluator.resolvedBody(of: expr, parameters: names), body.numberStackSize != nil
     {
       let base = frames.count
       for value in values { frames.append(Evaluated(value)) }

@@ -220,23 +220,26 @@ extension Session {
     arguments.lazy.flatMap(\.scalars).filter(\.isFinite).map { Swift.abs($0) }.max() ?? 0
   }
 
-  /// `:check f over x in [lo, hi] trials N …`: the write-up's experiment, at N random points.
-  /// For an error in a trial: the parameters drawn as numbers (no shape after their
-  /// interval) may be the tensors the function wanted; a hint with the shape of the
-  /// session tensor of that name, if there is one. Nil when every parameter has a shape.
+  /// For an error in a trial of `name`: the parameters drawn as numbers (no shape after
+  /// their interval) may be tensors the function wanted. A hint with the shape of the
+  /// session tensor of that name if there is one, and the interval as typed; nil when every
+  /// parameter has a shape.
   func shapeHint(_ name: String, _ domains: [Command.ParameterDomain], source: SourceText)
     -> String?
   {
     let unshaped = domains.filter { $0.shape == nil }
     guard let first = unshaped.first else { return nil }
     let names = unshaped.map { "'\($0.parameter.value)'" }.joined(separator: ", ")
-    let shape = tensors[first.parameter.value].map(\.shape).flatMap { $0.isEmpty ? nil : $0 } ?? [3]
-    let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
-    return
-      "every point drew \(names) as a number; if \(name) takes a tensor there, give it a shape: "
-      + "\(first.parameter.value) in [\(source[first.lower.range]), \(source[first.upper.range])]^\(shapeText)"
+    var shape = tensors[first.parameter.value]?.shape ?? []
+    if shape.isEmpty { shape = [3] }
+    let shapeText =
+      shape.count == 1 ? "(\(shape[0]),)" : "(\(shape.map(String.init).joined(separator: ", ")))"
+    let interval = "[\(source[first.lower.range]), \(source[first.upper.range])]"
+    return "every point drew \(names) as a number; if \(name) takes a tensor there, give it a "
+      + "shape: \(first.parameter.value) in \(interval)^\(shapeText)"
   }
 
+  /// `:check f over x in [lo, hi] trials N …`: the write-up's experiment, at N random points.
   func checkOver(_ spec: Command.CheckOver, into result: inout EntryResult) throws {
     let name = spec.function.value
     guard let function = functions[name] else {
