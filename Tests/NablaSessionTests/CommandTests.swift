@@ -221,21 +221,36 @@ import Testing
     #expect(number(field("speedup", of: r))! > 0)
   }
 
-  /// Progress comes during each measurement, run by run, named after the current phase.
-  @Test func timeReportsProgressRunByRun() throws {
+  /// Progress comes while the measurements are calibrated, then round by round: each round
+  /// is a run of each of the three measurements.
+  @Test func timeReportsProgressRoundByRound() throws {
     let s = try session(":set time 0.3", "f(x) = sum(x^2)")
     var reports: [Progress] = []
     s.onProgress = { reports.append($0) }
     #expect(s.run(":time f(ones(50))").succeeded)
-    // Nothing before 0.3 s; the second and third phases, each of 7 runs, are reported.
+    // Nothing before 0.3 s; the later rounds of 7 are reported.
     let labels = reports.map(\.label)
-    #expect(labels.contains(":time forward + backward (2/3)  run 3/7"))
-    #expect(labels.contains(":time numerical gradient (3/3)  run 7/7"))
+    #expect(labels.contains(":time run 5/7 of each"), "\(labels)")
+    #expect(labels.contains(":time run 7/7 of each"), "\(labels)")
     #expect(reports.allSatisfy { $0.completed <= $0.total })
     #expect(zip(reports, reports.dropFirst()).allSatisfy { $0.completed <= $1.completed })
     #expect(reports.last.map { $0.completed == $0.total } == true)
-    // Several reports within one phase, not one per finished phase.
-    #expect(labels.filter { $0.hasPrefix(":time numerical gradient") }.count >= 7)
+  }
+
+  /// The three measurements take their runs in turn, so that a drift of the machine's speed
+  /// reaches all of them: a body that slows down as the command goes on shows up in every
+  /// measurement, not only in the last one.
+  @Test func timeTakesTheRunsOfItsMeasurementsInTurn() throws {
+    let s = try session()
+    var order: [Int] = []
+    let plans = [
+      Session.TimingPlan(runs: 3, loops: 2, perCall: 0), Session.TimingPlan(runs: 3, loops: 1, perCall: 0),
+      Session.TimingPlan(runs: 1, loops: 1, perCall: 0),
+    ]
+    let timings = try s.measureInTurn(plans, [{ order.append(0) }, { order.append(1) }, { order.append(2) }])
+    // The single run of the third comes in the last round.
+    #expect(order == [0, 0, 1, 0, 0, 1, 0, 0, 1, 2])
+    #expect(timings.map(\.runs) == [3, 3, 1] && timings.map(\.loops) == [2, 1, 1])
   }
 
   @Test func jacobianAndHessian() throws {

@@ -16,43 +16,67 @@ struct Timing {
 }
 
 extension Session {
-  /// Times `body` like `%timeit`: enough loops that a run lasts `budget / runs`, then `runs` runs.
-  /// `onRun(done, planned)` follows it: while calibrating (0 done) and after each run.
-  func measure(
-    runs: Int = 7, budget: Double, onRun: (Int, Int) -> Void = { _, _ in }, _ body: () throws -> Void
-  ) throws -> Timing {
-    var runs = runs
-    var loops = 1
-    let perRun = budget / Double(runs)
-    // One call first: a slow function gets fewer runs, so a command never takes minutes.
+  /// How one measurement of `:time` will run: `runs` runs of `loops` calls each, and the
+  /// seconds per call seen while finding `loops`.
+  struct TimingPlan {
+    var runs: Int
+    var loops: Int
+    var perCall: Double
+  }
+
+  /// Finds how many calls of `body` make a run last `budget / runs`, like `%timeit`: one call
+  /// first (a slow function gets fewer runs, so a command never takes minutes), then more
+  /// calls until one batch lasts long enough. `onStep` follows each batch.
+  func calibrate(runs: Int = 7, budget: Double, onStep: () -> Void = {}, _ body: () throws -> Void)
+    throws -> TimingPlan
+  {
     if cancellation.isCancelled { throw Cancelled() }
     let t1 = now()
     try body()
     let single = now() - t1
-    if single > budget {
-      runs = single > 2 ? 1 : 3
-    } else {
-      while true {
-        if cancellation.isCancelled { throw Cancelled() }
-        let t0 = now()
-        for _ in 0..<loops { try body() }
-        let dt = now() - t0
-        onRun(0, runs)
-        if dt >= perRun || loops >= 1 << 24 { break }
-        loops = dt <= 0 ? loops * 10 : max(loops * 2, min(loops * 10, Int(Double(loops) * perRun / dt * 1.2) + 1))
-      }
-    }
-    var samples: [Double] = []
-    for _ in 0..<runs {
+    if single > budget { return TimingPlan(runs: single > 2 ? 1 : 3, loops: 1, perCall: single) }
+    let perRun = budget / Double(runs)
+    var loops = 1
+    while true {
       if cancellation.isCancelled { throw Cancelled() }
       let t0 = now()
       for _ in 0..<loops { try body() }
-      samples.append((now() - t0) / Double(loops))
-      onRun(samples.count, runs)
+      let dt = now() - t0
+      onStep()
+      if dt >= perRun || loops >= 1 << 24 {
+        return TimingPlan(runs: runs, loops: loops, perCall: dt / Double(loops))
+      }
+      loops = dt <= 0 ? loops * 10 : max(loops * 2, min(loops * 10, Int(Double(loops) * perRun / dt * 1.2) + 1))
     }
-    let mean = samples.reduce(0, +) / Double(runs)
-    let variance = samples.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(runs)
-    return Timing(mean: mean, std: variance.squareRoot(), runs: runs, loops: loops)
+  }
+
+  /// Does the runs of several measurements in turn (a run of the first, of the second, …,
+  /// then the next round), and gives each its mean and standard deviation per call. On a
+  /// shared machine whose speed drifts, measurements made one after the other can see it in
+  /// different states and their ratio move by 2×; taken in turn, they see the same states.
+  /// `onRound(done, rounds)` follows each round.
+  func measureInTurn(
+    _ plans: [TimingPlan], _ bodies: [() throws -> Void], onRound: (Int, Int) -> Void = { _, _ in }
+  ) throws -> [Timing] {
+    var samples = Array(repeating: [Double](), count: plans.count)
+    let rounds = plans.map(\.runs).max() ?? 0
+    for round in 0..<rounds {
+      // A measurement with fewer runs than there are rounds (a slow one) has them spread
+      // evenly over the rounds, the last in the last round.
+      for (i, plan) in plans.enumerated()
+      where (round + 1) * plan.runs / rounds > round * plan.runs / rounds {
+        if cancellation.isCancelled { throw Cancelled() }
+        let t0 = now()
+        for _ in 0..<plan.loops { try bodies[i]() }
+        samples[i].append((now() - t0) / Double(plan.loops))
+      }
+      onRound(round + 1, rounds)
+    }
+    return zip(plans, samples).map { plan, samples in
+      let mean = samples.reduce(0, +) / Double(samples.count)
+      let variance = samples.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(samples.count)
+      return Timing(mean: mean, std: variance.squareRoot(), runs: plan.runs, loops: plan.loops)
+    }
   }
 
   /// `:time f(args)`: forward, forward + backward, and the numerical gradient, side by side.
@@ -65,51 +89,54 @@ extension Session {
         ":time needs a scalar output, but \(target.text) has shape \(formatShape(y.shape))", at: expr.range)
     }
     let budget = settings.timeBudget
-    // Progress in runs (each lasts about budget / 7, whatever the phase): those of the
-    // finished phases, then the current one's; 7 planned for each phase still to come.
+    // Progress: the three calibrations (each counted as one step), then the rounds of runs.
     let start = now()
     let phases = ["forward", "forward + backward", "numerical gradient"]
-    var finishedRuns = 0
-    func report(_ phase: Int) -> (Int, Int) -> Void {
-      { done, planned in
-        let t = now()
-        guard let onProgress = self.onProgress, t - start > 0.3 else { return }
-        onProgress(
-          Progress(
-            label: ":time \(phases[phase]) (\(phase + 1)/\(phases.count))  run \(done)/\(planned)",
-            completed: finishedRuns + done, total: finishedRuns + planned + 7 * (phases.count - 1 - phase),
-            elapsed: t - start))
-      }
+    func report(_ label: String, _ completed: Int, _ total: Int) {
+      let t = now()
+      guard let onProgress, t - start > 0.3 else { return }
+      onProgress(Progress(label: ":time \(label)", completed: completed, total: total, elapsed: t - start))
     }
-    let forward = try measure(budget: budget, onRun: report(0)) { _ = try target.evaluate(self, constants) }
-    finishedRuns += forward.runs
-    let backwardTiming = try measure(budget: budget, onRun: report(1)) {
+    let forwardBody = { () throws -> Void in _ = try target.evaluate(self, constants) }
+    let backwardBody = { () throws -> Void in
       let y = try target.evaluate(self, target.leaves())
       _ = try backward(from: y)
     }
-    finishedRuns += backwardTiming.runs
+    var plans: [TimingPlan] = []
+    func calibrated(_ phase: Int, _ body: () throws -> Void) throws -> TimingPlan {
+      try calibrate(budget: budget, onStep: { report("calibrating \(phases[phase])", phase, 3 + 7) }, body)
+    }
+    plans.append(try calibrated(0, forwardBody))
+    plans.append(try calibrated(1, backwardBody))
     let n = target.arguments.reduce(0) { $0 + $1.count }
     // 2n evaluations can take minutes (a 784×128 weight matrix: 200,704 of them). When one
     // numerical gradient would take more than 25 budgets (5 s by default), central
     // differences at a sample of coordinates, spread over the arguments, are timed instead
     // and scaled up to n: the work per coordinate is the same.
-    let predicted = forward.mean * Double(2 * n)
+    let predicted = plans[0].perCall * Double(2 * n)
     let sample =
       predicted > 25 * budget
-      ? Swift.min(n, Swift.max(1, Int(budget / Swift.max(2 * forward.mean, 1e-12)))) : n
-    let numeric: Timing
-    if sample < n {
-      let sampled = try measure(budget: budget, onRun: report(2)) {
-        try centralDifferences(target, sample: sample, of: n)
-      }
-      let scale = Double(n) / Double(sample)
-      numeric = Timing(mean: sampled.mean * scale, std: sampled.std * scale, runs: sampled.runs, loops: sampled.loops)
-    } else {
-      numeric = try measure(budget: budget, onRun: report(2)) {
+      ? Swift.min(n, Swift.max(1, Int(budget / Swift.max(2 * plans[0].perCall, 1e-12)))) : n
+    let numericBody: () throws -> Void =
+      sample < n
+      ? { try self.centralDifferences(target, sample: sample, of: n) }
+      : {
         for i in target.parameters.indices {
-          _ = try numericalGradient(target, at: target.arguments, parameter: i, method: .central, estimateTruncation: false)
+          _ = try self.numericalGradient(
+            target, at: target.arguments, parameter: i, method: .central, estimateTruncation: false)
         }
       }
+    plans.append(try calibrated(2, numericBody))
+    let timings = try measureInTurn(plans, [forwardBody, backwardBody, numericBody]) { done, rounds in
+      report("run \(done)/\(rounds) of each", 3 + done, 3 + rounds)
+    }
+    let forward = timings[0]
+    let backwardTiming = timings[1]
+    var numeric = timings[2]
+    if sample < n {
+      let scale = Double(n) / Double(sample)
+      numeric.mean *= scale
+      numeric.std *= scale
     }
     let ratio = numeric.mean / backwardTiming.mean
     result.isVolatile = true
