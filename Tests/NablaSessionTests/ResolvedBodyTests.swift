@@ -185,6 +185,49 @@ import Testing
     }
   }
 
+  /// `gradientOnNumbers` gives the value and gradients that the steps on leaves and
+  /// `backward` give, bit for bit, including arguments used many times (their terms summed
+  /// in the sweep's order), constant subexpressions, unused parameters and a body that is a
+  /// number or an argument; where a value or gradient is not finite it gives nil instead.
+  @Test func gradientsOnNumbersAreTheGraphsBitForBit() throws {
+    let bodies = [
+      "f(x) = log(x^2 + 1) * sin(x) + exp(-x^2)",
+      "f(x, y) = x * y - y / x + x ^ 2 * y + x * x * x - (x < y) * x + abs(x) ^ y",
+      "f(x) = tanh(x) / (1 + abs(x)) - sigmoid(-x) * cos(x) ^ 3 + sqrt(x * x + 1)",
+      "f(x, y) = x ^ (2 + 1) + y * 0 + relu(x - y) * tan(y / 7) - -x + +y",
+      "f(x, y) = x * (x + 1) * (x * 2 + x) - x / (x + 3) + y * x * y",
+      "f(x, y) = x",
+      "f(x) = 3 + 4",
+      "f(x) = log(x)",
+    ]
+    var generator = SystemRandomNumberGenerator()
+    var onNumbers = 0
+    var total = 0
+    for body in bodies {
+      let functions = try Self.functions([body])
+      let f = try #require(functions["f"])
+      for _ in 0..<60 {
+        let point = f.parameters.map { _ in Double.random(in: -3...3, using: &generator) }
+        total += 1
+        let walked = Self.outcome(functions, call: "f", at: point.map { Tensor($0) }, resolving: false)
+        let evaluator = Evaluator(tensors: [:], functions: functions)
+        guard let fast = try evaluator.gradientOnNumbers(of: f, at: point) else {
+          let bits = walked.value + walked.gradients.flatMap { $0 }
+          #expect(
+            bits.contains { !Double(bitPattern: $0).isFinite } || walked.error != nil,
+            "\(body) at \(point): no gradient on numbers, but the graph's are finite")
+          continue
+        }
+        onNumbers += 1
+        #expect(walked.value == [fast.value.bitPattern], "\(body) at \(point)")
+        // A constant output has no graph: `backward` gives zeros for every leaf.
+        let graph = walked.gradients.isEmpty ? point.map { _ in [Double(0).bitPattern] } : walked.gradients
+        #expect(graph == fast.gradients.map { [$0.bitPattern] }, "\(body) at \(point)")
+      }
+    }
+    #expect(onNumbers > total * 3 / 4, "\(onNumbers) of \(total) points on numbers")
+  }
+
   /// The depth limit stops a resolved body exactly where it stops a walked one.
   @Test(arguments: [2, 3, 4, 5, 6, 8, 12])
   func theDepthLimitIsTheSame(_ limit: Int) throws {

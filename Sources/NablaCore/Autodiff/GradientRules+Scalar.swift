@@ -31,8 +31,32 @@ func scalarGradients(
   of op: Op, operands: Operands, output y: Double, gradient g: Double
 ) -> (Double?, Double?)? {
   switch op {
-  case .unary(let f):
+  case .unary:
     guard case .one(let operand) = operands, let a = scalarValue(operand) else { return nil }
+    return scalarGradientTerms(of: op, a, nil, secondNeedsGradient: false, output: y, gradient: g)
+  case .binary:
+    guard case .two(let oa, let ob) = operands, let a = scalarValue(oa), let b = scalarValue(ob)
+    else { return nil }
+    return scalarGradientTerms(
+      of: op, a, b, secondNeedsGradient: ob.needsGradient, output: y, gradient: g)
+  default:
+    return nil
+  }
+}
+
+/// The terms a 0-d elementwise node passes back to its operands `a` (and `b`, for a binary
+/// op), given its output `y` and its gradient `g`: the rules `backward` applies to scalar
+/// nodes, on plain numbers, for a caller that keeps its own scalar graph. Nil for an op
+/// without a scalar rule (anything but `.unary` and `.binary`, or a binary op without `b`);
+/// a nil term means no contribution. `secondNeedsGradient` spares `log(a)` in `a ^ b`'s rule
+/// when `b` is a constant.
+@inline(__always)
+public func scalarGradientTerms(
+  of op: Op, _ a: Double, _ b: Double?, secondNeedsGradient: Bool, output y: Double,
+  gradient g: Double
+) -> (Double?, Double?)? {
+  switch op {
+  case .unary(let f):
     switch f {
     case .negate: return (-g, nil)
     case .exp: return (g * y, nil)
@@ -50,8 +74,7 @@ func scalarGradients(
     case .sign, .positive, .nonzero, .finiteOrZero: return (nil, nil)
     }
   case .binary(let f):
-    guard case .two(let oa, let ob) = operands, let a = scalarValue(oa), let b = scalarValue(ob)
-    else { return nil }
+    guard let b else { return nil }
     switch f {
     case .add: return (g, g)
     case .subtract: return (g, -g)
@@ -62,7 +85,7 @@ func scalarGradients(
       let base = (b != 0 || a != 0) ? a : 1
       let e = b - 1
       let p = e == 2 ? base * base : Foundation.pow(base, e)
-      guard ob.needsGradient else { return (g * (b * p), nil) }
+      guard secondNeedsGradient else { return (g * (b * p), nil) }
       let safeLog = a != 0 ? Foundation.log(a) : 0
       return (g * (b * p), g * (y * safeLog))
     case .maximum, .minimum:

@@ -132,6 +132,127 @@ extension Evaluator {
     }
   }
 
+  /// The value of `function` at `arguments` and its gradient with respect to each, worked
+  /// out on plain numbers: its steps forward as `valueOnNumbers` does, keeping each value,
+  /// then back in reverse order through the scalar rules `backward` uses
+  /// (`scalarGradientTerms`). The result is what evaluating on leaves and `backward` give,
+  /// bit for bit: the steps are the graph's topological order, every intermediate value is
+  /// used once, and an argument used several times sums its terms in the order the sweep
+  /// meets their uses, the first term as it is (`ResolvedBodyTests` compare the two).
+  ///
+  /// Nil, for the caller to record a graph, when the body cannot run on numbers, an argument
+  /// is not finite, or a value or a gradient is NaN or ±inf (the graph then says where).
+  public func gradientOnNumbers(of function: UserFunction, at arguments: [Double])
+    throws(Diagnostic) -> (value: Double, gradients: [Double])?
+  {
+    guard arguments.count == function.parameters.count, arguments.allSatisfy(\.isFinite),
+      let body = resolvedBody(of: function), body.numberStackSize != nil
+    else { return nil }
+    let shouldStop = shouldStop
+    func checkStop() throws(Diagnostic) {
+      if let shouldStop, shouldStop() { throw Diagnostic.interrupted }
+    }
+    // One slot per value the steps push or make: its value, its operands (a slot, or
+    // `argument - count` for an argument, or `none`), whether it depends on an argument, and
+    // for the sweep its gradient once a use has passed one back.
+    struct Slot {
+      var op: Op
+      var value: Double
+      var a: Int32
+      var b: Int32
+      var needs: Bool
+      var gradient = 0.0
+      var reached = false
+    }
+    let none = Int32.min
+    let count = Int32(arguments.count)
+    var slots: [Slot] = []
+    slots.reserveCapacity(body.steps.count)
+    var stack: [Int32] = []
+    stack.reserveCapacity(body.numberStackSize ?? 0)
+    func value(_ ref: Int32) -> Double { ref >= 0 ? slots[Int(ref)].value : arguments[Int(ref + count)] }
+    func needs(_ ref: Int32) -> Bool { ref >= 0 ? slots[Int(ref)].needs : ref != none }
+    func push(_ op: Op, _ y: Double, _ a: Int32, _ b: Int32) -> Bool {
+      guard y.isFinite else { return false }
+      slots.append(Slot(op: op, value: y, a: a, b: b, needs: needs(a) || (b != none && needs(b))))
+      stack.append(Int32(slots.count - 1))
+      return true
+    }
+    for step in body.steps {
+      switch step {
+      case .parameter(let i):
+        stack.append(Int32(i) - count)
+      case .number(let x):
+        guard x.isFinite else { return nil }
+        slots.append(Slot(op: .constant, value: x, a: none, b: none, needs: false))
+        stack.append(Int32(slots.count - 1))
+      case .sign(let op, _):
+        try checkStop()
+        if op == .negate {
+          let a = stack.removeLast()
+          guard push(.unary(.negate), UnaryFunction.negate.apply(value(a)), a, none) else { return nil }
+        }
+      case .binary(let op, _):
+        try checkStop()
+        let b = stack.removeLast()
+        let a = stack.removeLast()
+        let f = Evaluator.elementwise(op)!
+        guard push(.binary(f), f.apply(value(a), value(b)), a, b) else { return nil }
+      case .binaryNumber(let op, _, let y):
+        try checkStop()
+        guard y.isFinite else { return nil }
+        slots.append(Slot(op: .constant, value: y, a: none, b: none, needs: false))
+        let b = Int32(slots.count - 1)
+        let a = stack.removeLast()
+        let f = Evaluator.elementwise(op)!
+        guard push(.binary(f), f.apply(value(a), y), a, b) else { return nil }
+      case .elementwise(let f, _):
+        try checkStop()
+        let a = stack.removeLast()
+        guard push(.unary(f), f.apply(value(a)), a, none) else { return nil }
+      case .node:
+        return nil
+      }
+    }
+    var gradients = [Double](repeating: 0, count: arguments.count)
+    var reachedArgument = [Bool](repeating: false, count: arguments.count)
+    let output = stack.removeLast()
+    guard output >= 0 else {
+      // The body is an argument itself.
+      gradients[Int(output + count)] = 1
+      return (arguments[Int(output + count)], gradients)
+    }
+    let y = slots[Int(output)].value
+    slots[Int(output)].gradient = 1
+    slots[Int(output)].reached = true
+    func pass(_ term: Double?, to ref: Int32) -> Bool {
+      guard let term, ref != none, needs(ref) else { return true }
+      guard term.isFinite else { return false }
+      if ref >= 0 {
+        let k = Int(ref)
+        slots[k].gradient = slots[k].reached ? slots[k].gradient + term : term
+        slots[k].reached = true
+      } else {
+        let i = Int(ref + count)
+        gradients[i] = reachedArgument[i] ? gradients[i] + term : term
+        reachedArgument[i] = true
+      }
+      return true
+    }
+    for k in stride(from: slots.count - 1, through: 0, by: -1) {
+      let slot = slots[k]
+      guard slot.needs, slot.reached, slot.a != none else { continue }
+      let b: Double? = slot.b == none ? nil : value(slot.b)
+      guard
+        let terms = scalarGradientTerms(
+          of: slot.op, value(slot.a), b, secondNeedsGradient: slot.b != none && needs(slot.b),
+          output: slot.value, gradient: slot.gradient)
+      else { return nil }
+      guard pass(terms.0, to: slot.a), pass(terms.1, to: slot.b) else { return nil }
+    }
+    return (y, gradients)
+  }
+
   @inline(never)
   mutating func performOffThePath(_ step: ResolvedBody.Step, argumentsFrom base: Int) throws {
     try perform(step, argumentsFrom: base)

@@ -522,37 +522,50 @@ extension Session {
     if cancellation.isCancelled { throw Cancelled() }
     let function = target.function
     let name = target.text
-    let leaves = zip(point, function.parameters).map { Variable.leaf($0, label: $1) }
-    let y = try target.evaluate(self, leaves)
-    guard y.value.count == 1 else {
-      throw Diagnostic.error(
-        ":check needs a scalar output, but \(name) gives shape \(formatShape(y.shape))",
-        at: range,
-        help:
-          "define a scalar function and check that, e.g. \(name)_sum(\(function.parameters.joined(separator: ", "))) = sum(\(name)(\(function.parameters.joined(separator: ", "))))"
-      )
+    // The autodiff gradients: on plain numbers when the function and the point allow it
+    // (the same numbers, without a graph), else through a recorded graph.
+    let analytic: [Tensor]
+    let nonFiniteGradient: Bool
+    var evaluator = makeEvaluator()
+    if !target.isInline, point.allSatisfy({ $0.shape.isEmpty }),
+      let onNumbers = try evaluator.gradientOnNumbers(of: function, at: point.map { $0.scalar! })
+    {
+      analytic = onNumbers.gradients.map { Tensor($0) }
+      nonFiniteGradient = false
+    } else {
+      let leaves = zip(point, function.parameters).map { Variable.leaf($0, label: $1) }
+      let y = try target.evaluate(with: &evaluator, leaves)
+      guard y.value.count == 1 else {
+        throw Diagnostic.error(
+          ":check needs a scalar output, but \(name) gives shape \(formatShape(y.shape))",
+          at: range,
+          help:
+            "define a scalar function and check that, e.g. \(name)_sum(\(function.parameters.joined(separator: ", "))) = sum(\(name)(\(function.parameters.joined(separator: ", "))))"
+        )
+      }
+      let gradients = try backward(from: y)
+      analytic = leaves.map { gradients[$0].value }
+      nonFiniteGradient = Session.anyNonFinite(gradients, of: leaves)
     }
-    let gradients = try backward(from: y)
     let reading = evaluate(symbolic, at: point)
     let scale = point.lazy.flatMap(\.scalars).filter(\.isFinite).map { Swift.abs($0) }.max() ?? 0
     var checks: [(GradientCheckResult, SymbolicComparison?)] = []
     for i in function.parameters.indices {
       let numerical = try numericalGradient(target, at: point, parameter: i, method: .central)
-      let analytic = gradients[leaves[i]].value
       let check = NumericalDifferentiation.checkGradient(
-        analytic: analytic, numerical: numerical, absoluteTolerance: atol,
+        analytic: analytic[i], numerical: numerical, absoluteTolerance: atol,
         relativeTolerance: rtol)
       let comparison = reading.gradients.flatMap {
         SymbolicComparison(
-          autodiff: analytic, numerical: numerical, symbolic: $0[i], worstIndex: check.worstIndex,
-          atol: atol, rtol: rtol)
+          autodiff: analytic[i], numerical: numerical, symbolic: $0[i],
+          worstIndex: check.worstIndex, atol: atol, rtol: rtol)
       }
       checks.append((check, comparison))
     }
     return TrialOutcome(
       point: point, checks: checks, symbolicGradients: reading.gradients != nil,
       symbolicError: reading.error, near: SymbolicColumn.near(reading.singularities, scale: scale),
-      nonFiniteGradient: Session.anyNonFinite(gradients, of: leaves))
+      nonFiniteGradient: nonFiniteGradient)
   }
 }
 
