@@ -31,71 +31,70 @@ func scalarGradients(
   of op: Op, operands: Operands, output y: Double, gradient g: Double
 ) -> (Double?, Double?)? {
   switch op {
-  case .unary:
+  case .unary(let f):
     guard case .one(let operand) = operands, let a = scalarValue(operand) else { return nil }
-    return scalarGradientTerms(of: op, a, nil, secondNeedsGradient: false, output: y, gradient: g)
-  case .binary:
+    return (scalarGradientTerm(of: f, a, output: y, gradient: g), nil)
+  case .binary(let f):
     guard case .two(let oa, let ob) = operands, let a = scalarValue(oa), let b = scalarValue(ob)
     else { return nil }
     return scalarGradientTerms(
-      of: op, a, b, secondNeedsGradient: ob.needsGradient, output: y, gradient: g)
+      of: f, a, b, secondNeedsGradient: ob.needsGradient, output: y, gradient: g)
   default:
     return nil
   }
 }
 
-/// The terms a 0-d elementwise node passes back to its operands `a` (and `b`, for a binary
-/// op), given its output `y` and its gradient `g`: the rules `backward` applies to scalar
-/// nodes, on plain numbers, for a caller that keeps its own scalar graph. Nil for an op
-/// without a scalar rule (anything but `.unary` and `.binary`, or a binary op without `b`);
-/// a nil term means no contribution. `secondNeedsGradient` spares `log(a)` in `a ^ b`'s rule
-/// when `b` is a constant.
+/// The term a 0-d node `f(a)` passes back to `a`, given its output `y` and its gradient `g`
+/// (nil: none): the rule `backward` applies to scalar nodes, on plain numbers, for a caller
+/// that keeps its own scalar graph.
+@inline(__always)
+public func scalarGradientTerm(of f: UnaryFunction, _ a: Double, output y: Double, gradient g: Double)
+  -> Double?
+{
+  switch f {
+  case .negate: -g
+  case .exp: g * y
+  case .log: g / a
+  case .sin: g * Foundation.cos(a)
+  case .cos: -(g * Foundation.sin(a))
+  case .tan: g * (1 + y * y)
+  case .tanh: g * (1 - y * y)
+  case .sigmoid: g * (y * (1 - y))
+  case .sqrt: g / (2 * y)
+  case .square: g * (2 * a)
+  case .reciprocal: -(g * (y * y))
+  case .relu: g * (a > 0 ? 1 : 0)
+  case .abs: g * (a > 0 ? 1 : (a < 0 ? -1 : (a.isNaN ? a : 0)))
+  case .sign, .positive, .nonzero, .finiteOrZero: nil
+  }
+}
+
+/// The terms a 0-d node `f(a, b)` passes back to `a` and `b`, as `scalarGradientTerm` does
+/// for one operand. `secondNeedsGradient` spares `log(a)` in `a ^ b`'s rule when `b` is a
+/// constant.
 @inline(__always)
 public func scalarGradientTerms(
-  of op: Op, _ a: Double, _ b: Double?, secondNeedsGradient: Bool, output y: Double,
+  of f: BinaryFunction, _ a: Double, _ b: Double, secondNeedsGradient: Bool, output y: Double,
   gradient g: Double
-) -> (Double?, Double?)? {
-  switch op {
-  case .unary(let f):
-    switch f {
-    case .negate: return (-g, nil)
-    case .exp: return (g * y, nil)
-    case .log: return (g / a, nil)
-    case .sin: return (g * Foundation.cos(a), nil)
-    case .cos: return (-(g * Foundation.sin(a)), nil)
-    case .tan: return (g * (1 + y * y), nil)
-    case .tanh: return (g * (1 - y * y), nil)
-    case .sigmoid: return (g * (y * (1 - y)), nil)
-    case .sqrt: return (g / (2 * y), nil)
-    case .square: return (g * (2 * a), nil)
-    case .reciprocal: return (-(g * (y * y)), nil)
-    case .relu: return (g * (a > 0 ? 1 : 0), nil)
-    case .abs: return (g * (a > 0 ? 1 : (a < 0 ? -1 : (a.isNaN ? a : 0))), nil)
-    case .sign, .positive, .nonzero, .finiteOrZero: return (nil, nil)
-    }
-  case .binary(let f):
-    guard let b else { return nil }
-    switch f {
-    case .add: return (g, g)
-    case .subtract: return (g, -g)
-    case .multiply: return (g * b, g * a)
-    case .divide: return (g / b, -(g * y / b))
-    case .power:
-      // As the tensor rule: the base is 1 where a = b = 0, and log(a) is taken as 0 at a = 0.
-      let base = (b != 0 || a != 0) ? a : 1
-      let e = b - 1
-      let p = e == 2 ? base * base : Foundation.pow(base, e)
-      guard secondNeedsGradient else { return (g * (b * p), nil) }
-      let safeLog = a != 0 ? Foundation.log(a) : 0
-      return (g * (b * p), g * (y * safeLog))
-    case .maximum, .minimum:
-      let share = f == .maximum ? maximumShare(a, b) : maximumShare(b, a)
-      return (g * share, g * (1 - share))
-    case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual, .maximumShare:
-      return (nil, nil)
-    }
-  default:
-    return nil
+) -> (Double?, Double?) {
+  switch f {
+  case .add: return (g, g)
+  case .subtract: return (g, -g)
+  case .multiply: return (g * b, g * a)
+  case .divide: return (g / b, -(g * y / b))
+  case .power:
+    // As the tensor rule: the base is 1 where a = b = 0, and log(a) is taken as 0 at a = 0.
+    let base = (b != 0 || a != 0) ? a : 1
+    let e = b - 1
+    let p = e == 2 ? base * base : Foundation.pow(base, e)
+    guard secondNeedsGradient else { return (g * (b * p), nil) }
+    let safeLog = a != 0 ? Foundation.log(a) : 0
+    return (g * (b * p), g * (y * safeLog))
+  case .maximum, .minimum:
+    let share = f == .maximum ? maximumShare(a, b) : maximumShare(b, a)
+    return (g * share, g * (1 - share))
+  case .equal, .notEqual, .less, .lessEqual, .greater, .greaterEqual, .maximumShare:
+    return (nil, nil)
   }
 }
 

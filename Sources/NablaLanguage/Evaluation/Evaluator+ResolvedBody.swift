@@ -135,10 +135,11 @@ extension Evaluator {
   /// The value of `function` at `arguments` and its gradient with respect to each, worked
   /// out on plain numbers: its steps forward as `valueOnNumbers` does, keeping each value,
   /// then back in reverse order through the scalar rules `backward` uses
-  /// (`scalarGradientTerms`). The result is what evaluating on leaves and `backward` give,
-  /// bit for bit: the steps are the graph's topological order, every intermediate value is
-  /// used once, and an argument used several times sums its terms in the order the sweep
-  /// meets their uses, the first term as it is (`ResolvedBodyTests` compare the two).
+  /// (`scalarGradientTerm`, `scalarGradientTerms`). The result is what evaluating on leaves
+  /// and `backward` give, bit for bit: the steps are the graph's topological order, every
+  /// intermediate value is used once, and an argument used several times sums its terms in
+  /// the order the sweep meets its uses, the first term as it is (`ResolvedBodyTests`
+  /// compare the two).
   ///
   /// Nil, for the caller to record a graph, when the body cannot run on numbers, an argument
   /// is not finite, or a value or a gradient is NaN or ±inf (the graph then says where).
@@ -146,111 +147,112 @@ extension Evaluator {
     throws(Diagnostic) -> (value: Double, gradients: [Double])?
   {
     guard arguments.count == function.parameters.count, arguments.allSatisfy(\.isFinite),
-      let body = resolvedBody(of: function), body.numberStackSize != nil
+      let body = resolvedBody(of: function), let stackSize = body.numberStackSize
     else { return nil }
     let shouldStop = shouldStop
-    func checkStop() throws(Diagnostic) {
-      if let shouldStop, shouldStop() { throw Diagnostic.interrupted }
-    }
-    // One slot per value the steps push or make: its value, its operands (a slot, or
-    // `argument - count` for an argument, or `none`), whether it depends on an argument, and
-    // for the sweep its gradient once a use has passed one back.
-    struct Slot {
-      var op: Op
-      var value: Double
-      var a: Int32
-      var b: Int32
-      var needs: Bool
-      var gradient = 0.0
-      var reached = false
-    }
-    let none = Int32.min
-    let count = Int32(arguments.count)
-    var slots: [Slot] = []
-    slots.reserveCapacity(body.steps.count)
-    var stack: [Int32] = []
-    stack.reserveCapacity(body.numberStackSize ?? 0)
-    func value(_ ref: Int32) -> Double { ref >= 0 ? slots[Int(ref)].value : arguments[Int(ref + count)] }
-    func needs(_ ref: Int32) -> Bool { ref >= 0 ? slots[Int(ref)].needs : ref != none }
-    func push(_ op: Op, _ y: Double, _ a: Int32, _ b: Int32) -> Bool {
-      guard y.isFinite else { return false }
-      slots.append(Slot(op: op, value: y, a: a, b: b, needs: needs(a) || (b != none && needs(b))))
-      stack.append(Int32(slots.count - 1))
-      return true
-    }
-    for step in body.steps {
-      switch step {
-      case .parameter(let i):
-        stack.append(Int32(i) - count)
-      case .number(let x):
-        guard x.isFinite else { return nil }
-        slots.append(Slot(op: .constant, value: x, a: none, b: none, needs: false))
-        stack.append(Int32(slots.count - 1))
-      case .sign(let op, _):
-        try checkStop()
-        if op == .negate {
-          let a = stack.removeLast()
-          guard push(.unary(.negate), UnaryFunction.negate.apply(value(a)), a, none) else { return nil }
+    let n = arguments.count
+    // The arguments' slots, then one per value a step pushes or makes: at most two a step
+    // (an operator with a literal operand makes the literal's and its own).
+    return try withUnsafeTemporaryAllocation(of: NumberSlot.self, capacity: n + 2 * body.steps.count) {
+      (slots) throws(Diagnostic) -> (value: Double, gradients: [Double])? in
+      try withUnsafeTemporaryAllocation(of: Int32.self, capacity: Swift.max(stackSize, 1)) {
+        (stack) throws(Diagnostic) -> (value: Double, gradients: [Double])? in
+        let base = slots.baseAddress!
+        for i in 0..<n { (base + i).initialize(to: NumberSlot(value: arguments[i], needs: true)) }
+        var used = n
+        var top = 0
+        func make(_ slot: NumberSlot) -> Bool {
+          guard slot.value.isFinite else { return false }
+          precondition(used < slots.count && top < stack.count)
+          (base + used).initialize(to: slot)
+          stack[top] = Int32(used)
+          top += 1
+          used += 1
+          return true
         }
-      case .binary(let op, _):
-        try checkStop()
-        let b = stack.removeLast()
-        let a = stack.removeLast()
-        let f = Evaluator.elementwise(op)!
-        guard push(.binary(f), f.apply(value(a), value(b)), a, b) else { return nil }
-      case .binaryNumber(let op, _, let y):
-        try checkStop()
-        guard y.isFinite else { return nil }
-        slots.append(Slot(op: .constant, value: y, a: none, b: none, needs: false))
-        let b = Int32(slots.count - 1)
-        let a = stack.removeLast()
-        let f = Evaluator.elementwise(op)!
-        guard push(.binary(f), f.apply(value(a), y), a, b) else { return nil }
-      case .elementwise(let f, _):
-        try checkStop()
-        let a = stack.removeLast()
-        guard push(.unary(f), f.apply(value(a)), a, none) else { return nil }
-      case .node:
-        return nil
+        for step in body.steps {
+          switch step {
+          case .parameter(let i):
+            stack[top] = Int32(i)
+            top += 1
+          case .number(let x):
+            guard make(NumberSlot(value: x, needs: false)) else { return nil }
+          case .sign(let op, _):
+            if let shouldStop, shouldStop() { throw Diagnostic.interrupted }
+            if op == .negate {
+              top -= 1
+              let a = Int(stack[top])
+              var slot = NumberSlot(value: UnaryFunction.negate.apply(base[a].value), needs: base[a].needs)
+              slot.unary = .negate
+              slot.a = Int32(a)
+              guard make(slot) else { return nil }
+            }
+          case .binary(let op, _), .binaryNumber(let op, _, _):
+            if let shouldStop, shouldStop() { throw Diagnostic.interrupted }
+            let a: Int
+            let b: Int
+            if case .binaryNumber(_, _, let y) = step {
+              // The literal gets a slot, without going on the stack.
+              guard y.isFinite else { return nil }
+              precondition(used < slots.count)
+              (base + used).initialize(to: NumberSlot(value: y, needs: false))
+              b = used
+              used += 1
+              top -= 1
+              a = Int(stack[top])
+            } else {
+              top -= 2
+              (a, b) = (Int(stack[top]), Int(stack[top + 1]))
+            }
+            let f = Evaluator.elementwise(op)!
+            var slot = NumberSlot(
+              value: f.apply(base[a].value, base[b].value), needs: base[a].needs || base[b].needs)
+            slot.binary = f
+            slot.a = Int32(a)
+            slot.b = Int32(b)
+            guard make(slot) else { return nil }
+          case .elementwise(let f, _):
+            if let shouldStop, shouldStop() { throw Diagnostic.interrupted }
+            top -= 1
+            let a = Int(stack[top])
+            var slot = NumberSlot(value: f.apply(base[a].value), needs: base[a].needs)
+            slot.unary = f
+            slot.a = Int32(a)
+            guard make(slot) else { return nil }
+          case .node:
+            return nil
+          }
+        }
+        // Back from the output, whose gradient is 1.
+        let output = Int(stack[top - 1])
+        base[output].gradient = 1
+        base[output].reached = true
+        func pass(_ term: Double?, to k: Int32) -> Bool {
+          guard let term, k >= 0, base[Int(k)].needs else { return true }
+          guard term.isFinite else { return false }
+          let slot = base + Int(k)
+          slot.pointee.gradient = slot.pointee.reached ? slot.pointee.gradient + term : term
+          slot.pointee.reached = true
+          return true
+        }
+        for k in stride(from: used - 1, through: n, by: -1) {
+          let slot = base[k]
+          guard slot.needs, slot.reached else { continue }
+          if let f = slot.unary {
+            let a = base[Int(slot.a)].value
+            let term = scalarGradientTerm(of: f, a, output: slot.value, gradient: slot.gradient)
+            guard pass(term, to: slot.a) else { return nil }
+          } else if let f = slot.binary {
+            let terms = scalarGradientTerms(
+              of: f, base[Int(slot.a)].value, base[Int(slot.b)].value,
+              secondNeedsGradient: base[Int(slot.b)].needs, output: slot.value,
+              gradient: slot.gradient)
+            guard pass(terms.0, to: slot.a), pass(terms.1, to: slot.b) else { return nil }
+          }
+        }
+        return (base[output].value, (0..<n).map { base[$0].gradient })
       }
     }
-    var gradients = [Double](repeating: 0, count: arguments.count)
-    var reachedArgument = [Bool](repeating: false, count: arguments.count)
-    let output = stack.removeLast()
-    guard output >= 0 else {
-      // The body is an argument itself.
-      gradients[Int(output + count)] = 1
-      return (arguments[Int(output + count)], gradients)
-    }
-    let y = slots[Int(output)].value
-    slots[Int(output)].gradient = 1
-    slots[Int(output)].reached = true
-    func pass(_ term: Double?, to ref: Int32) -> Bool {
-      guard let term, ref != none, needs(ref) else { return true }
-      guard term.isFinite else { return false }
-      if ref >= 0 {
-        let k = Int(ref)
-        slots[k].gradient = slots[k].reached ? slots[k].gradient + term : term
-        slots[k].reached = true
-      } else {
-        let i = Int(ref + count)
-        gradients[i] = reachedArgument[i] ? gradients[i] + term : term
-        reachedArgument[i] = true
-      }
-      return true
-    }
-    for k in stride(from: slots.count - 1, through: 0, by: -1) {
-      let slot = slots[k]
-      guard slot.needs, slot.reached, slot.a != none else { continue }
-      let b: Double? = slot.b == none ? nil : value(slot.b)
-      guard
-        let terms = scalarGradientTerms(
-          of: slot.op, value(slot.a), b, secondNeedsGradient: slot.b != none && needs(slot.b),
-          output: slot.value, gradient: slot.gradient)
-      else { return nil }
-      guard pass(terms.0, to: slot.a), pass(terms.1, to: slot.b) else { return nil }
-    }
-    return (y, gradients)
   }
 
   @inline(never)
@@ -285,4 +287,19 @@ extension Evaluator {
       preconditionFailure("node steps are evaluated by run(_:argumentsFrom:)")
     }
   }
+}
+
+/// A value of `Evaluator.gradientOnNumbers`: an argument, a literal, or the result of an
+/// elementwise op on the values in slots `a` (and `b`), with its gradient once a use has
+/// passed one back. Plain data, so slots live in one temporary buffer.
+struct NumberSlot {
+  var value: Double
+  /// Whether it depends on an argument (an argument does).
+  var needs: Bool
+  var unary: UnaryFunction? = nil
+  var binary: BinaryFunction? = nil
+  var a: Int32 = -1
+  var b: Int32 = -1
+  var gradient = 0.0
+  var reached = false
 }
