@@ -226,6 +226,10 @@ import Testing
       }
     }
     #expect(onNumbers > total * 3 / 4, "\(onNumbers) of \(total) points on numbers")
+    // Finite terms that sum to inf leave the gradient to the graph, which notes it.
+    let functions = try Self.functions(["f(x) = 1e308 * x + 1e308 * x"])
+    let evaluator = Evaluator(tensors: [:], functions: functions)
+    #expect(try evaluator.gradientOnNumbers(of: try #require(functions["f"]), at: [0.5]) == nil)
   }
 
   /// The depth limit stops a resolved body exactly where it stops a walked one.

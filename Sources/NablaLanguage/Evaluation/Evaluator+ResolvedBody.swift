@@ -233,7 +233,8 @@ extension Evaluator {
           let slot = base + Int(k)
           slot.pointee.gradient = slot.pointee.reached ? slot.pointee.gradient + term : term
           slot.pointee.reached = true
-          return true
+          // Finite terms can still sum to ±inf.
+          return slot.pointee.gradient.isFinite
         }
         for k in stride(from: used - 1, through: n, by: -1) {
           let slot = base[k]
