@@ -181,6 +181,14 @@ import Testing
         let onNumbers = Self.outcome(
           functions, call: "f", at: [Tensor(x)], resolving: true, constants: true)
         #expect(onNumbers == walked, "\(body) at \(x)")
+        // The same through the entry for a caller with plain numbers (nil where not finite).
+        let direct = try Evaluator(tensors: [:], functions: functions)
+          .valueOnNumbers(of: try #require(functions["f"]), at: [x])
+        if let direct {
+          #expect([direct.bitPattern] == walked.value, "\(body) at \(x)")
+        } else {
+          #expect(walked.value.contains { !Double(bitPattern: $0).isFinite }, "\(body) at \(x)")
+        }
       }
     }
   }

@@ -94,18 +94,42 @@ extension Evaluator {
         !argument.variable.requiresGradient
       else { return nil }
     }
-    // `checkStop()` for each operation, with the closure taken out of `self` once.
-    let shouldStop = shouldStop
+    return try Evaluator.run(body, stackSize: size, shouldStop: shouldStop) {
+      frames[base + $0].variable.value.scalar!
+    }
+  }
+
+  /// `function` at `arguments` worked out on plain numbers: what calling it on 0-d
+  /// constants gives, without wrapping them (see `valueOnNumbers(_:argumentsFrom:)`). Nil,
+  /// for the caller to call the function, when its body cannot run on numbers, an argument
+  /// is not finite, or a value turns NaN or ±inf.
+  public func valueOnNumbers(of function: UserFunction, at arguments: [Double])
+    throws(Diagnostic) -> Double?
+  {
+    guard arguments.count == function.parameters.count, arguments.allSatisfy(\.isFinite),
+      let body = resolvedBody(of: function), let size = body.numberStackSize
+    else { return nil }
+    return try Evaluator.run(body, stackSize: size, shouldStop: shouldStop) { arguments[$0] }
+  }
+
+  /// The steps of a body that runs on numbers, on a stack of `Double`s, with each parameter's
+  /// number from `argument`; nil when a value is NaN or ±inf. Ctrl-C (`shouldStop`) is asked
+  /// before each operation, as the steps ask it.
+  @inline(__always)
+  static func run(
+    _ body: ResolvedBody, stackSize: Int, shouldStop: (@Sendable () -> Bool)?,
+    argument: (Int) -> Double
+  ) throws(Diagnostic) -> Double? {
     func checkStop() throws(Diagnostic) {
       if let shouldStop, shouldStop() { throw Diagnostic.interrupted }
     }
-    return try withUnsafeTemporaryAllocation(of: Double.self, capacity: Swift.max(size, 1)) {
+    return try withUnsafeTemporaryAllocation(of: Double.self, capacity: Swift.max(stackSize, 1)) {
       (stack) throws(Diagnostic) -> Double? in
       var top = 0
       for step in body.steps {
         switch step {
         case .parameter(let i):
-          stack[top] = frames[base + i].variable.value.scalar!
+          stack[top] = argument(i)
           top += 1
         case .number(let x):
           stack[top] = x
