@@ -249,11 +249,12 @@ import Testing
     #expect((outcome.error == nil) == (limit >= 8), "\(outcome)")
   }
 
-  /// Ctrl-C is asked before the same operations, and stops at the same place.
+  /// Ctrl-C is asked before the same operations, and stops at the same place; on plain
+  /// numbers it is asked once, before the body runs.
   @Test(arguments: [0, 1, 3, 7, 100])
   func interruptionStopsAtTheSamePlace(_ after: Int) throws {
     let functions = try Self.functions(["f(x) = log(x^2 + 1) * sin(x) + exp(-x^2)"])
-    func asks(resolving: Bool) -> (Int, String?) {
+    func asks(resolving: Bool, at x: Variable) -> (Int, String?) {
       let asked = Mutex(0)
       var evaluator = Evaluator(tensors: [:], functions: functions)
       evaluator.resolvesBodies = resolving
@@ -263,13 +264,17 @@ import Testing
         }
       }
       do {
-        _ = try evaluator.call("f", arguments: [Variable(Tensor(2))])
+        _ = try evaluator.call("f", arguments: [x])
         return (asked.withLock { $0 }, nil)
       } catch {
         return (asked.withLock { $0 }, error.message)
       }
     }
-    #expect(asks(resolving: true) == asks(resolving: false))
+    let leaf = Variable.leaf(Tensor(2))
+    #expect(asks(resolving: true, at: leaf) == asks(resolving: false, at: leaf))
+    let onNumbers = asks(resolving: true, at: Variable(Tensor(2)))
+    #expect(onNumbers.0 == 1)
+    #expect(onNumbers.1 == (after == 0 ? Diagnostic.interrupted.message : nil))
   }
 
   /// Calls through bodies with steps that call further nest as deep as the limit allows on

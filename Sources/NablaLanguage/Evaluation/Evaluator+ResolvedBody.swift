@@ -84,7 +84,7 @@ extension Evaluator {
   /// bit for bit (as `ResolvedBodyTests` checks). Nil, for the steps to run as usual, when an
   /// argument is not such a number, a step cannot run on numbers (`@`), or a literal or a
   /// step's result is NaN or ±inf: the steps then make the same value and warn where it
-  /// turned non-finite. Ctrl-C is asked before each operation, as the steps ask it.
+  /// turned non-finite. Ctrl-C is asked once, before the first step.
   @inline(never)
   func valueOnNumbers(_ body: ResolvedBody, argumentsFrom base: Int) throws(Diagnostic) -> Double? {
     guard resolvesBodies, let size = body.numberStackSize else { return nil }
@@ -114,15 +114,13 @@ extension Evaluator {
 
   /// The steps of a body that runs on numbers, on a stack of `Double`s, with each parameter's
   /// number from `argument`; nil when a value is NaN or ±inf. Ctrl-C (`shouldStop`) is asked
-  /// before each operation, as the steps ask it.
+  /// once, before the first step: the whole evaluation takes about as long as one tensor op.
   @inline(__always)
   static func run(
     _ body: ResolvedBody, stackSize: Int, shouldStop: (@Sendable () -> Bool)?,
     argument: (Int) -> Double
   ) throws(Diagnostic) -> Double? {
-    func checkStop() throws(Diagnostic) {
-      if let shouldStop, shouldStop() { throw Diagnostic.interrupted }
-    }
+    if let shouldStop, shouldStop() { throw Diagnostic.interrupted }
     return try withUnsafeTemporaryAllocation(of: Double.self, capacity: Swift.max(stackSize, 1)) {
       (stack) throws(Diagnostic) -> Double? in
       var top = 0
@@ -135,17 +133,13 @@ extension Evaluator {
           stack[top] = x
           top += 1
         case .sign(let op, _):
-          try checkStop()
           if op == .negate { stack[top - 1] = UnaryFunction.negate.apply(stack[top - 1]) }
         case .binary(let op, _):
-          try checkStop()
           top -= 1
           stack[top - 1] = Evaluator.elementwise(op)!.apply(stack[top - 1], stack[top])
         case .binaryNumber(let op, _, let y):
-          try checkStop()
           stack[top - 1] = Evaluator.elementwise(op)!.apply(stack[top - 1], y)
         case .elementwise(let f, _):
-          try checkStop()
           stack[top - 1] = f.apply(stack[top - 1])
         case .node:
           return nil
@@ -173,7 +167,7 @@ extension Evaluator {
     guard arguments.count == function.parameters.count, arguments.allSatisfy(\.isFinite),
       let body = resolvedBody(of: function), let stackSize = body.numberStackSize
     else { return nil }
-    let shouldStop = shouldStop
+    if let shouldStop, shouldStop() { throw Diagnostic.interrupted }
     let n = arguments.count
     // The arguments' slots, then one per value a step pushes or makes: at most two a step
     // (an operator with a literal operand makes the literal's and its own).
@@ -202,7 +196,6 @@ extension Evaluator {
           case .number(let x):
             guard make(NumberSlot(value: x, needs: false)) else { return nil }
           case .sign(let op, _):
-            if let shouldStop, shouldStop() { throw Diagnostic.interrupted }
             if op == .negate {
               top -= 1
               let a = Int(stack[top])
@@ -212,7 +205,6 @@ extension Evaluator {
               guard make(slot) else { return nil }
             }
           case .binary(let op, _), .binaryNumber(let op, _, _):
-            if let shouldStop, shouldStop() { throw Diagnostic.interrupted }
             let a: Int
             let b: Int
             if case .binaryNumber(_, _, let y) = step {
@@ -236,7 +228,6 @@ extension Evaluator {
             slot.b = Int32(b)
             guard make(slot) else { return nil }
           case .elementwise(let f, _):
-            if let shouldStop, shouldStop() { throw Diagnostic.interrupted }
             top -= 1
             let a = Int(stack[top])
             var slot = NumberSlot(value: f.apply(base[a].value), needs: base[a].needs)

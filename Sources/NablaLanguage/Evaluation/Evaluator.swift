@@ -44,7 +44,8 @@ public struct Evaluator {
   /// they have them; off, every body's tree is walked. The two agree in every value,
   /// gradient, label, warning and error (the tests compare them).
   package var resolvesBodies = true
-  /// Asked before each operation runs; when it answers true, evaluation stops with
+  /// Asked before each operation runs (once before a body that runs on plain numbers, which
+  /// takes about as long as one tensor op); when it answers true, evaluation stops with
   /// `Diagnostic.interrupted` (the REPL's Ctrl-C).
   public var shouldStop: (@Sendable () -> Bool)?
   /// Warnings (NaN or Inf produced by an op), one per op and place, in order.

@@ -49,16 +49,20 @@ extension Session {
     var inputs = arguments.map { Variable($0) }
     // One evaluator for all the evaluations; their warnings are not shown.
     var evaluator = makeEvaluator()
-    // At a point of numbers, the function runs on numbers where its body allows it.
+    // At a point of numbers, the function runs on numbers where its body allows it (through
+    // a copy of the evaluator that the closure only reads, so it is not copied per call).
     var numbers = arguments.allSatisfy({ $0.shape.isEmpty }) && !target.isInline
       ? arguments.map { $0.scalar! } : nil
+    let numberEvaluator = evaluator
     return try NumericalDifferentiation.gradient(
       of: { x in
         // A large argument takes many evaluations: Ctrl-C must be able to stop them.
         if self.cancellation.isCancelled { throw Cancelled() }
         if numbers != nil, let xi = x.scalar {
           numbers![i] = xi
-          if let y = try evaluator.valueOnNumbers(of: target.function, at: numbers!) { return y }
+          if let y = try numberEvaluator.valueOnNumbers(of: target.function, at: numbers!) {
+            return y
+          }
         }
         inputs[i] = Variable(x)
         evaluator.forgetWarnings()
