@@ -94,6 +94,8 @@ extension Evaluator {
         !argument.variable.requiresGradient
       else { return nil }
     }
+    // The closure takes the frames, not `self`: capturing `self` would copy the evaluator.
+    let frames = frames
     return try Evaluator.run(body, stackSize: size, shouldStop: shouldStop) {
       frames[base + $0].variable.value.scalar!
     }
@@ -188,6 +190,15 @@ extension Evaluator {
           used += 1
           return true
         }
+        // `f` of the top value, as a sign step (`-x`) or an elementwise builtin makes it.
+        func unary(_ f: UnaryFunction) -> Bool {
+          top -= 1
+          let a = Int(stack[top])
+          var slot = NumberSlot(value: f.apply(base[a].value), needs: base[a].needs)
+          slot.unary = f
+          slot.a = Int32(a)
+          return make(slot)
+        }
         for step in body.steps {
           switch step {
           case .parameter(let i):
@@ -196,14 +207,7 @@ extension Evaluator {
           case .number(let x):
             guard make(NumberSlot(value: x, needs: false)) else { return nil }
           case .sign(let op, _):
-            if op == .negate {
-              top -= 1
-              let a = Int(stack[top])
-              var slot = NumberSlot(value: UnaryFunction.negate.apply(base[a].value), needs: base[a].needs)
-              slot.unary = .negate
-              slot.a = Int32(a)
-              guard make(slot) else { return nil }
-            }
+            if op == .negate { guard unary(.negate) else { return nil } }
           case .binary(let op, _), .binaryNumber(let op, _, _):
             let a: Int
             let b: Int
@@ -228,12 +232,7 @@ extension Evaluator {
             slot.b = Int32(b)
             guard make(slot) else { return nil }
           case .elementwise(let f, _):
-            top -= 1
-            let a = Int(stack[top])
-            var slot = NumberSlot(value: f.apply(base[a].value), needs: base[a].needs)
-            slot.unary = f
-            slot.a = Int32(a)
-            guard make(slot) else { return nil }
+            guard unary(f) else { return nil }
           case .node:
             return nil
           }

@@ -47,13 +47,14 @@ extension Session {
     estimateTruncation: Bool = true
   ) throws -> NumericalGradient {
     var inputs = arguments.map { Variable($0) }
-    // One evaluator for all the evaluations; their warnings are not shown.
-    var evaluator = makeEvaluator()
-    // At a point of numbers, the function runs on numbers where its body allows it (through
-    // a copy of the evaluator that the closure only reads, so it is not copied per call).
+    // At a point of numbers, the function runs on numbers where its body allows it, with an
+    // evaluator the closure only reads (so it is not copied per call).
     var numbers = arguments.allSatisfy({ $0.shape.isEmpty }) && !target.isInline
       ? arguments.map { $0.scalar! } : nil
-    let numberEvaluator = evaluator
+    let numberEvaluator = makeEvaluator()
+    // Otherwise one evaluator for all the evaluations, made when first needed; their
+    // warnings are not shown.
+    var evaluator: Evaluator? = nil
     return try NumericalDifferentiation.gradient(
       of: { x in
         // A large argument takes many evaluations: Ctrl-C must be able to stop them.
@@ -65,8 +66,9 @@ extension Session {
           }
         }
         inputs[i] = Variable(x)
-        evaluator.forgetWarnings()
-        let y = try target.evaluate(with: &evaluator, inputs).value
+        if evaluator == nil { evaluator = self.makeEvaluator() }
+        evaluator!.forgetWarnings()
+        let y = try target.evaluate(with: &evaluator!, inputs).value
         guard let s = y.scalar else {
           throw Diagnostic.error(
             ":check needs a scalar output, got shape \(formatShape(y.shape))", at: target.range)
